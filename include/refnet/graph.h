@@ -1,0 +1,50 @@
+/*
+ * refnet/graph.h - the compact referral graph.
+ *
+ * Out-edge CSR: row u lists the customers u referred.  uint64_t offsets (n + 1), uint32_t
+ * targets and float weights (m each): 8 bytes per edge plus 8 per node, against igraph's
+ * 16+ bytes per edge plus indices.  Rows are sorted by target, duplicates merged, self-loops
+ * removed.  In-degree and in-weight per node come with the build because PageRank on the
+ * reversed graph needs them in every iteration.
+ */
+#ifndef REFNET_GRAPH_H
+#define REFNET_GRAPH_H
+
+#include <refnet/io.h>
+#include <refnet/util.h>
+
+#include <stdint.h>
+
+typedef struct rn_graph {
+	uint32_t n;            /* nodes (customers) */
+	uint64_t m;            /* edges after merging and self-loop removal */
+	uint64_t *offsets;     /* n + 1; row u is targets[offsets[u] .. offsets[u+1]) */
+	uint32_t *targets;     /* m, ascending within a row */
+	float *weights;        /* m, > 0 */
+	uint32_t *in_degree;   /* n */
+	double *in_weight;     /* n, sum of weights of in-edges */
+	double *out_weight;    /* n, sum of weights of out-edges */
+	uint64_t duplicates_merged; /* input edges folded into an existing edge */
+	uint64_t self_loops;        /* input edges u -> u dropped */
+} rn_graph;
+
+/* Builds the CSR from an edge list of m edges over n nodes (every index < n).  weight may be
+ * NULL (all 1).  Repeated (u, v) pairs merge by policy: sum, max, first (file order), or error
+ * (RN_EDATA naming the pair by index; the caller may translate).  Self-loops are dropped and
+ * counted.  Counting sort by source, parallel where it pays; deterministic. */
+int rn_graph_build(rn_graph *g, uint32_t n, uint64_t m, const uint32_t *source,
+		   const uint32_t *target, const float *weight, rn_dup_policy policy,
+		   rn_error *err);
+/* Builds from a loaded dataset's referrals over all its nodes; errors name the file line. */
+int rn_graph_from_dataset(rn_graph *g, const rn_dataset *ds, const char *referrals_path,
+			  rn_dup_policy policy, rn_error *err);
+void rn_graph_free(rn_graph *g);
+/* Memory held by the graph arrays, in bytes. */
+uint64_t rn_graph_bytes(const rn_graph *g);
+
+/* Weakly connected components by union-find: comp[v] is a component label in 0..count-1
+ * numbered in order of first node; sizes optional (count entries, caller frees with rn_free). */
+int rn_graph_wcc(const rn_graph *g, uint32_t *comp, uint32_t *count, uint32_t **sizes,
+		 rn_error *err);
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * main.c - the refnet command line: dispatch to one subcommand per file.
+ */
+#include "cli/commands.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"report", cmd_report, "run the configured analysis and write the report folder"},
+	{"check", cmd_check, "validate a configuration and its inputs, run nothing"},
+	{"info", cmd_info, "load a referrals file and describe the graph"},
+	{"rank", cmd_rank, "per-customer influence centrality as CSV"},
+	{"value", cmd_value, "per-customer value columns as CSV"},
+	{"roi", cmd_roi, "campaign and channel ROI as CSV"},
+	{"generate", cmd_generate, "write a synthetic export set with known ground truth"},
+	{"convert", cmd_convert, "write a binary graph snapshot (.rnb)"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: refnet <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'refnet <command> --help' describes a command.\n"
+		     "exit codes: 0 ok, 64 usage, 65 bad data, 66 missing input, 70 internal,\n"
+		     "            73 cannot create output, 74 I/O error, 78 bad configuration\n");
+}
+
+int cli_fail(const rn_error *err)
+{
+	char text[RN_ERROR_FILE_MAX + RN_ERROR_MSG_MAX + 64];
+	rn_error_format(err, text, sizeof text);
+	fprintf(stderr, "refnet: %s\n", text);
+	return rn_exit_code(err->code ? err->code : RN_EINTERNAL);
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "refnet %s: ", command);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nTry 'refnet %s --help'.\n", command);
+	va_end(ap);
+	return 64;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 64;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+		printf("refnet %s\n", RN_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "refnet: unknown command '%s'\n", name);
+	usage(stderr);
+	return 64;
+}
