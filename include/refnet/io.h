@@ -117,6 +117,23 @@ const char *rn_interner_string(const rn_interner *in, uint32_t id, size_t *len);
 /* Bytes held (table + arena), for the memory report. */
 size_t rn_interner_bytes(const rn_interner *in);
 
+/* The interner's arrays, for the binary snapshot: slots[mask + 1] (0 empty, else
+ * (hash tag << 32) | (id + 1)), offsets[count + 1] into arena[arena_len]. */
+typedef struct rn_interner_parts {
+	const uint64_t *slots;
+	uint64_t mask;
+	uint32_t count;
+	const uint64_t *offsets;
+	const char *arena;
+	uint64_t arena_len;
+} rn_interner_parts;
+
+void rn_interner_parts_of(const rn_interner *in, rn_interner_parts *parts);
+/* An interner over borrowed arrays (e.g. a memory-mapped snapshot), which must outlive it.
+ * The first insertion copies them into owned memory.  The parts are checked for consistency
+ * (offsets ascending within the arena, NUL terminators, slot ids in range): RN_EDATA if not. */
+int rn_interner_attach(rn_interner **out, const rn_interner_parts *parts);
+
 /* ---- Table loaders (DESIGN.md "Data model") -------------------------------------------- */
 
 typedef enum rn_dup_policy {

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Sorts targets[0..len) ascending, carrying weights, stably (insertion sort for short rows,
  * merge sort with caller scratch for long ones). */
@@ -91,6 +92,11 @@ void rn_graph_free(rn_graph *g)
 {
 	if (!g)
 		return;
+	if (g->mapping) {
+		munmap(g->mapping, g->mapping_bytes);
+		memset(g, 0, sizeof *g);
+		return;
+	}
 	rn_free(g->offsets);
 	rn_free(g->targets);
 	rn_free(g->weights);
