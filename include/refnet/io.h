@@ -109,6 +109,11 @@ void rn_interner_free(rn_interner *in);
  * Returns RN_OK, RN_ENOMEM, or RN_EDATA when the table is full (RN_MAX_NODES). */
 int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id,
 		       bool *inserted);
+/* Interns count strings in order, exactly as count calls of rn_interner_intern would, but
+ * overlaps their cache misses (hashes first, then prefetches, then probes): the loaders feed
+ * ids in batches of a few hundred.  On error, ids[0..*done) are valid. */
+int rn_interner_intern_many(rn_interner *in, const char *const *strings, const uint32_t *lens,
+			    size_t count, uint32_t *ids, size_t *done);
 /* Returns true and sets *id when present. */
 bool rn_interner_find(const rn_interner *in, const char *s, size_t len, uint32_t *id);
 uint32_t rn_interner_count(const rn_interner *in);
