@@ -318,6 +318,12 @@ static int64_t read_zstd(rn_source *src, unsigned char *buf, size_t cap, rn_erro
 		int rc = fill_input(src, err);
 		if (rc != RN_OK)
 			return rc;
+		/* The input is over: clean if the last call completed a frame (hint 0). */
+		bool input_over = src->in_pos == src->in_len && src->in_eof;
+		if (input_over && src->zstd_hint == 0) {
+			src->finished = true;
+			break;
+		}
 		ZSTD_inBuffer in = {src->in + src->in_pos, src->in_len - src->in_pos, 0};
 		ZSTD_outBuffer out = {buf + produced, cap - produced, 0};
 		size_t hint = ZSTD_decompressStream(src->zd, &out, &in);
@@ -331,16 +337,11 @@ static int64_t read_zstd(rn_source *src, unsigned char *buf, size_t cap, rn_erro
 		src->in_pos += in.pos;
 		produced += out.pos;
 		src->zstd_hint = hint;
-		/* The decoder may hold output back when our buffer was full; only a call that
-		 * left output space unused with all input consumed has flushed everything. */
-		if (src->in_pos == src->in_len && src->in_eof && out.pos < out.size) {
-			if (hint != 0)
-				return rn_error_set(err, RN_EIO, src->name, 0, 0,
-						    "truncated zstd stream (input ends inside a "
-						    "frame)");
-			src->finished = true;
-			break;
-		}
+		/* No input left and no progress: the decoder still expects bytes of a frame
+		 * (output it was holding back would have been progress). */
+		if (input_over && out.pos == 0 && hint != 0)
+			return rn_error_set(err, RN_EIO, src->name, 0, 0,
+					    "truncated zstd stream (input ends inside a frame)");
 	}
 	return (int64_t)produced;
 }
