@@ -169,7 +169,7 @@ static int merge_rows(rn_graph *g, uint64_t *len, rn_dup_policy policy, uint32_t
 	uint64_t dups = 0;
 	*dup_source = UINT32_MAX;
 	*dup_target = UINT32_MAX;
-#pragma omp parallel reduction(+ : dups) reduction(| : failed)
+#pragma omp parallel reduction(+ : dups) reduction(| : failed) if (n > 65536)
 	{
 		uint32_t *tmp_t = rn_malloc_array(longest / 2 + 1, sizeof *tmp_t);
 		float *tmp_w = rn_malloc_array(longest / 2 + 1, sizeof *tmp_w);
