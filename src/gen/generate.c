@@ -259,10 +259,11 @@ static int model_init(struct model *m, const rn_gen_params *p, rn_error *err)
 
 	/* Number of successes of a referrer: floor of a lognormal, capped (a discretised
 	 * lognormal; heavy tails of successful recommendations: Leskovec, Adamic & Huberman
-	 * 2007).  mu is solved by bisection so that refer_share * E[K] = mean_offspring. */
+	 * 2007).  mu is solved by bisection so that refer_share * E[K] = mean_offspring; 64 halvings
+	 * of [-60, 60] reach the resolution of a double. */
 	m->successes_per_referrer = p->mean_offspring / p->refer_share;
 	double lo = -60, hi = 60;
-	for (int it = 0; it < 200 && m->successes_per_referrer > 0; it++) {
+	for (int it = 0; it < 64 && m->successes_per_referrer > 0; it++) {
 		double mid = 0.5 * (lo + hi);
 		if (discrete_lognormal_mean(mid, p->offspring_sigma, p->max_offspring) <
 		    m->successes_per_referrer)

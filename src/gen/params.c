@@ -465,8 +465,12 @@ static int read_value(yaml_parser_t *parser, const char *path, const char *key, 
 		return *out ? RN_OK : rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
 	if (event.type != YAML_SEQUENCE_START_EVENT) {
-		char what[160];
-		snprintf(what, sizeof what, "%s: expected a value or a list of names", key);
+		char what[200];
+		if (event.type == YAML_MAPPING_START_EVENT)
+			snprintf(what, sizeof what, "%s: nested mappings are not supported, use "
+				 "dotted keys such as 'search.beta: 200'", key);
+		else
+			snprintf(what, sizeof what, "%s: expected a value or a list of names", key);
 		rc = config_error(err, path, &event.start_mark, what);
 		yaml_event_delete(&event);
 		return rc;
