@@ -388,6 +388,36 @@ static void test_output(void)
 	/* Word of mouth: Poisson(0.03) per customer, mean 6000, SD 77; 5 SD. */
 	CHECK_NEAR((double)st1.wom_edges, 0.03 * (double)N, 5 * sqrt(0.03 * (double)N));
 
+	/* Mix-model ground truth: each channel's (and organic) realised customers against the
+	 * expected total in truth.json.  Given R roots the count is binomial with mean E and
+	 * variance below E (Poisson-like), so the band is 4 sqrt(E). */
+	char *truth = read_file(one, "truth.json", &len);
+	const char *names[] = {"\"name\": \"search\"", "\"name\": \"social\"",
+			       "\"name\": \"display\"", "\"name\": \"tv\"", "\"organic\": {"};
+	double expected_total = 0;
+	for (int c = 0; c < 5 && truth; c++) {
+		const char *at = strstr(truth, names[c]);
+		CHECK(at != NULL);
+		if (!at)
+			continue;
+		/* The channel's own count is the last "customers" before its expected count
+		 * (the earlier ones are its campaigns'). */
+		const char *expected = strstr(at, "\"expected_customers\": "), *realised = NULL;
+		for (const char *q = strstr(at, "\"customers\": "); q && expected && q < expected;
+		     q = strstr(q + 1, "\"customers\": "))
+			realised = q;
+		CHECK(realised && expected);
+		if (!realised || !expected)
+			continue;
+		double got = strtod(realised + 13, NULL), want = strtod(expected + 22, NULL);
+		CHECK(want > 1000);
+		CHECK_NEAR(got, want, 4 * sqrt(want));
+		expected_total += want;
+	}
+	/* The expected counts of all cells add up to the number of roots exactly. */
+	CHECK_NEAR(expected_total, (double)(st1.paid + st1.organic), 1e-6 * (double)N);
+	free(truth);
+
 	free(acquired);
 	free(has_primary);
 	free(referrer_of);

@@ -824,7 +824,11 @@ static int write_truth(const struct model *m, const rn_gen_stats *st, const uint
 				(unsigned long long)per_campaign[k], campaign_spend[k]);
 			channel_customers += per_campaign[k];
 		}
-		fprintf(f, "],\n       \"customers\": %llu,\n", (unsigned long long)channel_customers);
+		double expected = 0;
+		for (uint32_t w = 0; w < W; w++)
+			expected += kappa * ch->beta * m->hill[(size_t)c * W + w];
+		fprintf(f, "],\n       \"customers\": %llu, \"expected_customers\": %.17g,\n",
+			(unsigned long long)channel_customers, expected);
 		fprintf(f, "       \"expected_weekly_acquisitions\": ");
 		json_array(f, m->hill + (size_t)c * W, W, kappa * ch->beta);
 		fprintf(f, "}%s\n", c + 1 < p->n_channels ? "," : "");
@@ -833,6 +837,11 @@ static int write_truth(const struct model *m, const rn_gen_stats *st, const uint
 		   "\"trend\": %.17g, \"season\": %.17g, \"season_period_weeks\": %.17g,\n",
 		kappa * p->organic_base, p->organic_base, p->organic_trend, p->organic_season,
 		YEAR_WEEKS);
+	double expected_organic = 0;
+	for (uint32_t w = 0; w < W; w++)
+		expected_organic += kappa * m->organic[w];
+	fprintf(f, "      \"customers\": %llu, \"expected_customers\": %.17g,\n",
+		(unsigned long long)st->organic, expected_organic);
 	fprintf(f, "      \"expected_weekly_acquisitions\": ");
 	json_array(f, m->organic, W, kappa);
 	fprintf(f, "}\n  },\n");
@@ -938,7 +947,7 @@ static int build_customers(const struct model *m, int threads, uint16_t *gday, u
 		}
 		report(progress, ctx, "referral trees", 0.5 * (double)total / (double)n);
 	}
-	if (failed) {
+	if (failed || !size) {
 		rn_free(size);
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory simulating referral trees");
 	}
