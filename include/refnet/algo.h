@@ -45,16 +45,22 @@ typedef struct rn_solve_stats {
 	uint64_t sweeps;           /* Gauss-Seidel sweeps summed over cyclic components */
 	uint32_t max_sweeps;       /* largest number of sweeps spent on one component */
 	double residual;           /* L1 change of the last sweep, summed over components */
+	uint32_t levels;           /* depth levels of the acyclic part (parallel units) */
+	uint64_t row_updates;      /* rows evaluated in total; row_updates / n is the number of
+				      equivalent full passes (power iteration does one per step) */
 } rn_solve_stats;
 
-/* Solves x = b + s * A diag(c) x (see the top of this file) with s >= 0, c >= 0 (NULL: 1).
+/* Solves x = b + s * A diag(c) x (see the top of this file) with s >= 0 and the column scale
+ * given as a divisor: c[v] = 1 / div[v] when div[v] > 0, c[v] = 0 when div[v] == 0 (div NULL:
+ * c = 1; PageRank passes in_weight).  b NULL means all ones.
  * Each cyclic component is swept until the L1 change of a sweep is at most
  * tol * |C| / n, a budget that sums to tol over the graph.  Converges when the spectral radius
  * of s * A diag(c) is below 1 (Stein-Rosenberg: Gauss-Seidel converges iff Jacobi does for
  * nonnegative matrices); otherwise, or after max_sweeps on one component, RN_EDATA.
  * stats may be NULL.  Sequential: deterministic by construction. */
-int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *c, double tol,
-		    uint32_t max_sweeps, double *x, rn_solve_stats *stats, rn_error *err);
+int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *div,
+		    double tol, uint32_t max_sweeps, double *x, rn_solve_stats *stats,
+		    rn_error *err);
 
 /* ---- PageRank -------------------------------------------------------------------------- */
 

@@ -49,15 +49,14 @@ int rn_pagerank(const rn_graph *g, const rn_pagerank_options *opt, double *rank,
 		*stats = (rn_solve_stats){0};
 	if (n == 0)
 		return RN_OK;
-	double *t = rn_malloc_array(n, sizeof *t);
-	double *c = rn_malloc_array(n, sizeof *c);
-	if (!t || !c) {
-		rn_free(t);
-		rn_free(c);
-		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for PageRank");
-	}
+	/* Uniform teleport: z = t + d M z with t = 1/n is 1/n times the solution for t = 1, and
+	 * the normalisation removes the factor, so the solver's default b (ones) serves. */
+	double *t = NULL;
 	int rc = RN_OK;
 	if (opt->teleport) {
+		t = rn_malloc_array(n, sizeof *t);
+		if (!t)
+			return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for PageRank");
 		double total = 0.0;
 		for (uint32_t v = 0; v < n; v++) {
 			double tv = opt->teleport[v];
@@ -79,14 +78,10 @@ int rn_pagerank(const rn_graph *g, const rn_pagerank_options *opt, double *rank,
 		}
 		for (uint32_t v = 0; v < n; v++)
 			t[v] = opt->teleport[v] / total;
-	} else {
-		for (uint32_t v = 0; v < n; v++)
-			t[v] = 1.0 / (double)n;
 	}
-	for (uint32_t v = 0; v < n; v++)
-		c[v] = g->in_weight[v] > 0.0 ? 1.0 / g->in_weight[v] : 0.0;
-	rc = rn_solve_linear(g, t, d, c, opt->tolerance * (1.0 - d), opt->max_sweeps, rank, stats,
-			     err);
+	/* With b = ones the solution is n times larger than for t = 1/n: scale the tolerance. */
+	double tol = opt->tolerance * (1.0 - d) * (t ? 1.0 : (double)n);
+	rc = rn_solve_linear(g, t, d, g->in_weight, tol, opt->max_sweeps, rank, stats, err);
 	if (rc != RN_OK)
 		goto out;
 	double sum = 0.0;
@@ -96,6 +91,5 @@ int rn_pagerank(const rn_graph *g, const rn_pagerank_options *opt, double *rank,
 		rank[v] /= sum;
 out:
 	rn_free(t);
-	rn_free(c);
 	return rc;
 }
