@@ -214,9 +214,9 @@ static int own_arrays(rn_interner *in)
 	return RN_OK;
 }
 
-int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id, bool *inserted)
+static int intern_hashed(rn_interner *in, uint64_t h, const char *s, size_t len, uint32_t *id,
+			 bool *inserted)
 {
-	uint64_t h = hash_id(s, len);
 	uint64_t i = probe(in, h, s, len);
 	if (in->slots[i]) {
 		*id = (uint32_t)in->slots[i] - 1;
@@ -250,5 +250,46 @@ int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id,
 	*id = in->count++;
 	if (inserted)
 		*inserted = true;
+	return RN_OK;
+}
+
+int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id, bool *inserted)
+{
+	return intern_hashed(in, hash_id(s, len), s, len, id, inserted);
+}
+
+/* Batch size bounded so the hashes stay in L1 and the prefetched lines are still in cache when
+ * the probe pass reaches them. */
+#define INTERN_BATCH 64
+
+int rn_interner_intern_many(rn_interner *in, const char *const *strings, const uint32_t *lens,
+			    size_t count, uint32_t *ids, size_t *done)
+{
+	uint64_t hashes[INTERN_BATCH];
+	for (size_t start = 0; start < count; start += INTERN_BATCH) {
+		size_t k = count - start < INTERN_BATCH ? count - start : INTERN_BATCH;
+		for (size_t i = 0; i < k; i++) {
+			hashes[i] = hash_id(strings[start + i], lens[start + i]);
+			__builtin_prefetch(&in->slots[hashes[i] & in->mask]);
+		}
+		/* Second stage: for slots whose tag matches, fetch the string offsets the probe
+		 * will compare against. */
+		for (size_t i = 0; i < k; i++) {
+			uint64_t slot = in->slots[hashes[i] & in->mask];
+			if (slot >> 32 == hashes[i] >> 32)
+				__builtin_prefetch(&in->offsets[(uint32_t)slot - 1]);
+		}
+		for (size_t i = 0; i < k; i++) {
+			int rc = intern_hashed(in, hashes[i], strings[start + i], lens[start + i],
+					       &ids[start + i], NULL);
+			if (rc != RN_OK) {
+				if (done)
+					*done = start + i;
+				return rc;
+			}
+		}
+	}
+	if (done)
+		*done = count;
 	return RN_OK;
 }
