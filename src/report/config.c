@@ -464,14 +464,15 @@ static size_t edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
-/* The closest candidate within distance 2 (and closer than the word's length), or NULL. */
+/* The closest candidate, or NULL when none is close: one edit for words of up to four
+ * letters, two for longer ones (so "pdf" does not suggest "md"). */
 static const char *closest(const char *word, const char *const *candidates, size_t n)
 {
 	const char *best = NULL;
-	size_t best_d = 3;
+	size_t limit = strlen(word) <= 4 ? 1 : 2, best_d = limit + 1;
 	for (size_t i = 0; i < n; i++) {
 		size_t d = edit_distance(word, candidates[i]);
-		if (d < best_d && d < strlen(word)) {
+		if (d < best_d) {
 			best = candidates[i];
 			best_d = d;
 		}
