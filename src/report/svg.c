@@ -648,13 +648,13 @@ static void draw_xy(canvas *c, bool log_scale, size_t *sampled, size_t *total)
 			text_at(out, c->left + 4, c->bottom - 6, "start", extra,
 				ch->quadrant_labels[3], 24);
 	}
+	/* all lines first, then all points, so a fitted curve never hides the observations */
 	for (size_t s = 0; s < ch->series_count; s++) {
 		const rn_series *se = &ch->series[s];
 		const char *colour = palette[s % PALETTE_SIZE];
 		size_t m = sample_size(ch, se->count);
 		*sampled += m;
 		*total += se->count;
-		bool draw_points = se->points || (!se->line && !se->points);
 		if (se->line) {
 			fprintf(out, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" d=\"",
 				colour);
@@ -673,7 +673,12 @@ static void draw_xy(canvas *c, bool log_scale, size_t *sampled, size_t *total)
 			}
 			fputs("\"/>\n", out);
 		}
-		if (draw_points) {
+	}
+	for (size_t s = 0; s < ch->series_count; s++) {
+		const rn_series *se = &ch->series[s];
+		const char *colour = palette[s % PALETTE_SIZE];
+		size_t m = sample_size(ch, se->count);
+		if (se->points || !se->line) {
 			fprintf(out, "<g fill=\"%s\" fill-opacity=\"0.7\" stroke=\"#ffffff\" "
 				     "stroke-width=\"0.5\">\n", colour);
 			for (size_t k = 0; k < m; k++) {
