@@ -38,16 +38,20 @@ static size_t count(const char *text, const char *needle)
 	return n;
 }
 
-/* "nan" or "inf" (any case) standing where a number would: not inside a word such as
- * "influencers". */
+/* "nan" or "inf" (any case) as a whole word, as printf writes non-finite numbers; "inf"
+ * inside "influencers" does not count. */
+static int is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
 static int has_non_number(const char *text)
 {
 	for (const char *p = text; *p; p++) {
 		if (strncasecmp(p, "nan", 3) && strncasecmp(p, "inf", 3))
 			continue;
-		char before = p == text ? ' ' : p[-1];
-		if (!((before >= 'a' && before <= 'z') || (before >= 'A' && before <= 'Z') ||
-		      before == '_')) {
+		if ((p == text || !is_word_char(p[-1])) && !is_word_char(p[3])) {
 			fprintf(stderr, "non-number near: %.40s\n", p > text + 20 ? p - 20 : text);
 			return 1;
 		}
