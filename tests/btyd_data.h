@@ -143,4 +143,51 @@ static inline void bgnbd_simulate(test_rng *g, const rn_bgnbd_params *p, double 
 	}
 }
 
+/* A transactions table simulated from BG/NBD (weekly rates) and Gamma-Gamma spend: n
+ * customers whose first purchase falls uniformly in the first 26 weeks of 1997, observed to
+ * day 364 (1997-12-31) and beyond by one year of holdout purchases.  Purchase times are drawn
+ * in continuous time and recorded to the day.  Arrays are malloc'ed; free with cdnow_free. */
+static inline int simulate_transactions(rn_transactions *tx, uint32_t n, uint64_t seed,
+					const rn_bgnbd_params *bp,
+					const rn_gamma_gamma_params *gp)
+{
+	test_rng g = {seed};
+	memset(tx, 0, sizeof *tx);
+	uint64_t cap = (uint64_t)n * 4 + 16;
+	tx->customer = malloc(cap * sizeof *tx->customer);
+	tx->date = malloc(cap * sizeof *tx->date);
+	tx->amount = malloc(cap * sizeof *tx->amount);
+	if (!tx->customer || !tx->date || !tx->amount)
+		return -1;
+	const int32_t start = civil_days(1997, 1, 1);
+	const double end_weeks = 2.0 * 365.0 / 7.0;
+	for (uint32_t c = 0; c < n; c++) {
+		double first = floor(rng_uniform(&g) * 182.0); /* day of first purchase */
+		double lambda = rng_gamma(&g, bp->r) / bp->alpha;
+		double drop = rng_beta(&g, bp->a, bp->b);
+		double nu = rng_gamma(&g, gp->q) / gp->v;
+		double t = 0.0;
+		for (int k = 0;; k++) {
+			if (tx->count == cap) {
+				cap *= 2;
+				tx->customer = realloc(tx->customer, cap * sizeof *tx->customer);
+				tx->date = realloc(tx->date, cap * sizeof *tx->date);
+				tx->amount = realloc(tx->amount, cap * sizeof *tx->amount);
+				if (!tx->customer || !tx->date || !tx->amount)
+					return -1;
+			}
+			tx->customer[tx->count] = c;
+			tx->date[tx->count] = start + (int32_t)(first + floor(t * 7.0));
+			tx->amount[tx->count] = rng_gamma(&g, gp->p) / nu;
+			tx->count++;
+			if (k > 0 && rng_uniform(&g) < drop)
+				break;
+			t += rng_exponential(&g, lambda);
+			if (first / 7.0 + t > end_weeks)
+				break;
+		}
+	}
+	return 0;
+}
+
 #endif

@@ -109,6 +109,15 @@ static void test_recovery(void)
 	CHECK(fabs(fit.params.b - truth.b) <= 3.0 * fit.se.b);
 	CHECK(fit.se.r < 0.25 * truth.r && fit.se.alpha < 0.25 * truth.alpha);
 	CHECK(fit.se.a < 0.5 * truth.a && fit.se.b < 0.5 * truth.b);
+	/* 5,000 distinct triples are two likelihood blocks: one thread and two give the same
+	 * bits. */
+	omp_set_num_threads(1);
+	rn_bgnbd_fit one;
+	CHECK_INT(rn_bgnbd_fit_data(&one, count, x, t_x, T, &err), RN_OK);
+	omp_set_num_threads(2);
+	CHECK(memcmp(&one.params, &fit.params, sizeof one.params) == 0);
+	CHECK(one.loglik == fit.loglik);
+	CHECK_INT(fit.groups, count);
 	/* The likelihood at the estimate is at least that at the truth (it is the maximum). */
 	double ll_truth = 0.0;
 	for (size_t i = 0; i < count; i++)

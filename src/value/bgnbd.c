@@ -135,7 +135,7 @@ static void bgnbd_eval(void *vctx, const double *params, double *loglik, double 
 	}
 	/* One pass over the groups: two logs and an exp each, bound by arithmetic, not
 	 * memory (32 bytes per group). */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (d->blocks > 1)
 	for (int64_t blk = 0; blk < (int64_t)d->blocks; blk++) {
 		uint64_t lo = (uint64_t)blk * RN_BTYD_BLOCK;
 		uint64_t hi = lo + RN_BTYD_BLOCK < d->groups ? lo + RN_BTYD_BLOCK : d->groups;

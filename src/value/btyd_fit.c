@@ -45,6 +45,10 @@ void rn_btyd_gsl_quiet(void)
  * log-likelihood with respect to the log-parameters.  1e-7 moves a log-parameter by about
  * 1e-7 / curvature, far below any standard error we report. */
 #define GRAD_TOL 1e-7
+/* BFGS gets near the optimum cheaply and Newton, quadratically convergent there, finishes:
+ * the Gamma-Gamma likelihood has a long curved ridge (p against gamma / q) on which BFGS alone
+ * needs hundreds of iterations. */
+#define BFGS_HANDOVER 1e-2
 #define BFGS_MAX_ITER 2000
 #define NEWTON_MAX_ITER 50
 /* |log parameter| beyond this means a parameter runs to 0 or infinity: the data do not
@@ -137,42 +141,52 @@ static int hessian_theta(problem *pb, const double *theta, double *h)
 	return 0;
 }
 
-/* Newton steps with step halving on f.  Returns the final gradient norm. */
+/* Newton steps damped in the Levenberg-Marquardt way: the step solves
+ * (H + mu diag(|H_ii|)) s = -g, mu shrinks after a step that lowers f and grows (also when
+ * the damped matrix is not positive definite) after one that does not.  mu = 0 is plain
+ * Newton, quadratically convergent near the optimum; large mu is a short scaled gradient
+ * step, safe far from it.  Returns the final gradient norm. */
 static double newton_polish(problem *pb, double *theta, int *iterations)
 {
 	int d = pb->dim, one = 1, info = 0;
 	double g[RN_BTYD_MAX_DIM], h[RN_BTYD_MAX_DIM * RN_BTYD_MAX_DIM];
-	double f = objective(pb, theta, g);
+	double f = objective(pb, theta, g), mu = 0.0;
 	for (int it = 0; it < NEWTON_MAX_ITER && isfinite(f); it++) {
 		if (max_abs(g, d) <= GRAD_TOL * 1e-3)
 			break;
 		if (hessian_theta(pb, theta, h) != 0)
 			break;
-		double step[RN_BTYD_MAX_DIM];
-		for (int i = 0; i < d; i++)
-			step[i] = -g[i];
-		dpotrf_("L", &d, h, &d, &info, 1);
-		if (info != 0)
-			break; /* not convex here: leave it to the caller's checks */
-		dpotrs_("L", &d, &one, h, &d, step, &d, &info, 1);
-		if (info != 0)
-			break;
-		double scale = 1.0, trial[RN_BTYD_MAX_DIM], gt[RN_BTYD_MAX_DIM], ft = f;
 		int accepted = 0;
-		for (int half = 0; half < 40; half++, scale *= 0.5) {
+		for (int attempt = 0; attempt < 40 && !accepted; attempt++) {
+			double damped[RN_BTYD_MAX_DIM * RN_BTYD_MAX_DIM], step[RN_BTYD_MAX_DIM];
+			memcpy(damped, h, sizeof(double) * (size_t)(d * d));
+			for (int i = 0; i < d; i++) {
+				damped[i * d + i] += mu * (fabs(h[i * d + i]) + 1e-12);
+				step[i] = -g[i];
+			}
+			dpotrf_("L", &d, damped, &d, &info, 1);
+			if (info == 0)
+				dpotrs_("L", &d, &one, damped, &d, step, &d, &info, 1);
+			if (info != 0) {
+				mu = mu < 1e-3 ? 1e-3 : mu * 10.0;
+				continue;
+			}
+			double trial[RN_BTYD_MAX_DIM], gt[RN_BTYD_MAX_DIM];
 			for (int i = 0; i < d; i++)
-				trial[i] = theta[i] + scale * step[i];
-			ft = objective(pb, trial, gt);
+				trial[i] = theta[i] + step[i];
+			double ft = objective(pb, trial, gt);
 			if (isfinite(ft) && (ft < f || (ft <= f && max_abs(gt, d) < max_abs(g, d)))) {
+				memcpy(theta, trial, sizeof(double) * (size_t)d);
+				memcpy(g, gt, sizeof(double) * (size_t)d);
+				f = ft;
+				mu = mu < 1e-6 ? 0.0 : mu * 0.1;
 				accepted = 1;
-				break;
+			} else {
+				mu = mu < 1e-3 ? 1e-3 : mu * 10.0;
 			}
 		}
 		if (!accepted)
 			break;
-		memcpy(theta, trial, sizeof(double) * (size_t)d);
-		memcpy(g, gt, sizeof(double) * (size_t)d);
-		f = ft;
 		(*iterations)++;
 	}
 	return max_abs(g, d);
@@ -208,7 +222,7 @@ int rn_btyd_maximise(rn_btyd_eval eval, void *ctx, int dim, double count, const 
 		for (iter = 0; iter < BFGS_MAX_ITER; iter++) {
 			if (gsl_multimin_fdfminimizer_iterate(min) != GSL_SUCCESS)
 				break; /* no further progress: Newton takes over */
-			if (gsl_multimin_test_gradient(min->gradient, GRAD_TOL * 1e-2) == GSL_SUCCESS)
+			if (gsl_multimin_test_gradient(min->gradient, BFGS_HANDOVER) == GSL_SUCCESS)
 				break;
 		}
 		const gsl_vector *best = gsl_multimin_fdfminimizer_x(min);

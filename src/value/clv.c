@@ -284,7 +284,7 @@ static int clv_bgnbd(rn_clv_result *res, const rn_clv_options *opt, rn_error *er
 	/* Per (x, T): D = sum_k [g(t_k) - g(t_{k-1})] (1+d)^-(t_k/u) and g(H).  H + 1
 	 * hypergeometric evaluations per pair; pairs are independent, so the schedule does not
 	 * change any number. */
-#pragma omp parallel for schedule(dynamic, 16)
+#pragma omp parallel for schedule(dynamic, 16) if (ngroups > 64)
 	for (int64_t gi = 0; gi < (int64_t)ngroups; gi++) {
 		double prev = 0.0, disc = 0.0, cur = 0.0;
 		for (long k = 1; k <= periods; k++) {
@@ -312,7 +312,7 @@ static int clv_bgnbd(rn_clv_result *res, const rn_clv_options *opt, rn_error *er
 		uint32_t without = 0;
 		/* Per customer: one P(alive) and one E[M]; streaming, bound by the gather of the
 		 * group sums (random 8-byte reads). */
-#pragma omp parallel for schedule(static) reduction(+ : without)
+#pragma omp parallel for schedule(static) reduction(+ : without) if (n > 65536)
 		for (int64_t ci = 0; ci < (int64_t)n; ci++) {
 			uint32_t c = (uint32_t)ci;
 			if (group[c] == UINT32_MAX) {

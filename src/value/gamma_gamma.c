@@ -65,7 +65,7 @@ static void gg_eval(void *vctx, const double *params, double *loglik, double *gr
 		t[2] = psi_pxq - psi_q + log_v;                   /* d/dq without mbar terms */
 		t[3] = xd;
 	}
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (d->blocks > 1)
 	for (int64_t blk = 0; blk < (int64_t)d->blocks; blk++) {
 		uint64_t lo = (uint64_t)blk * RN_BTYD_BLOCK;
 		uint64_t hi = lo + RN_BTYD_BLOCK < d->count ? lo + RN_BTYD_BLOCK : d->count;

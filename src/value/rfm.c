@@ -198,7 +198,7 @@ int rn_rfm_compute(rn_rfm *rfm, uint32_t n, const rn_transactions *tx,
 	uint32_t with_rfm = 0, repeat = 0;
 	/* Per customer: sort the run, merge same-day rows, summarise.  Bound by the random
 	 * accesses of the scatter above; this loop streams each run once after sorting. */
-#pragma omp parallel for schedule(dynamic, 4096) reduction(+ : with_rfm, repeat)
+#pragma omp parallel for schedule(dynamic, 4096) reduction(+ : with_rfm, repeat) if (n > 65536)
 	for (int64_t ci = 0; ci < (int64_t)n; ci++) {
 		uint32_t c = (uint32_t)ci;
 		uint64_t lo = offsets[c], hi = offsets[c + 1];
