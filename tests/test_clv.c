@@ -367,6 +367,37 @@ static void test_alloc_failures(void)
 	}
 	CHECK(failures > 5);
 	CHECK(failures + successes == 39);
+
+	/* The bgnbd path: count its allocations on a small simulated set, then fail each one
+	 * in turn; every failure must come back as RN_ENOMEM (the sanitizer build checks that
+	 * nothing leaks). */
+	const rn_bgnbd_params bp = {0.25, 4.0, 0.8, 2.5};
+	const rn_gamma_gamma_params gp = {6.0, 4.0, 15.0};
+	rn_transactions sim;
+	CHECK_INT(simulate_transactions(&sim, 300, 5, &bp, &gp), 0);
+	opt.model = RN_CLV_BGNBD;
+	opt.calibration_end = civil_days(1997, 12, 31);
+	rn_clv_result res;
+	rn_alloc_fail_at(UINT64_MAX, 0);
+	CHECK_INT(rn_clv_compute(&res, 300, &sim, NULL, &opt, &err), RN_OK);
+	uint64_t allocations = rn_alloc_count();
+	rn_alloc_fail_at(0, 0);
+	rn_clv_result_free(&res);
+	CHECK(allocations > 20);
+	int all_reported = 1;
+	for (uint64_t k = 1; k <= allocations; k++) {
+		rn_alloc_fail_at(k, 0);
+		int rc = rn_clv_compute(&res, 300, &sim, NULL, &opt, &err);
+		rn_alloc_fail_at(0, 0);
+		if (rc != RN_ENOMEM) {
+			all_reported = 0;
+			fprintf(stderr, "allocation %llu of %llu: status %d\n", (unsigned long long)k,
+				(unsigned long long)allocations, rc);
+		}
+		rn_clv_result_free(&res);
+	}
+	CHECK(all_reported);
+	cdnow_free(&sim);
 }
 
 int main(void)

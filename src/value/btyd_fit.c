@@ -4,8 +4,8 @@
  * Both models have a handful of positive parameters and a smooth log-likelihood with an
  * analytic gradient.  We optimise over log-parameters (positivity for free, better
  * conditioning) with GSL's BFGS2 on the per-customer mean negative log-likelihood, then polish
- * with a few Newton steps whose Hessian comes from central differences of the analytic
- * gradient: BFGS gets close quickly, Newton makes the gradient vanish to rounding level, so
+ * with Levenberg-Marquardt damped Newton steps whose Hessian comes from central differences of
+ * the analytic gradient: BFGS gets close quickly, Newton makes the gradient vanish to rounding level, so
  * the estimates do not depend on where BFGS happened to stop.  Standard errors are the square
  * roots of the diagonal of the inverse observed information (the numerical Hessian of the
  * negative log-likelihood in the original parameters), inverted by Cholesky (LAPACK dpotrf_ /

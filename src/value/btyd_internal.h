@@ -21,7 +21,7 @@
 typedef void (*rn_btyd_eval)(void *ctx, const double *params, double *loglik, double *grad);
 
 /* Maximises the log-likelihood over log-parameters: GSL BFGS2 with the analytic gradient,
- * then Newton steps on a finite-difference Hessian to polish.  params holds the start and
+ * then damped Newton steps on a finite-difference Hessian to polish.  params holds the start and
  * receives the estimate; se the standard errors from the inverse of the numerical Hessian of
  * the negative log-likelihood in the original parameters (LAPACK Cholesky).  count scales the
  * objective (a per-customer mean keeps tolerances meaningful).  Errors are RN_EDATA naming
