@@ -73,7 +73,9 @@ int rn_hyp2f1(double a, double b, double c, double z, double *out)
 	gsl_sf_result res;
 	int status = gsl_sf_hyperg_2F1_e(a, b, c, z, &res);
 	/* GSL returns an error estimate with the value; accept it only when it promises
-	 * close to double precision, otherwise recompute by series. */
+	 * close to double precision, otherwise recompute by series.  This matters: GSL 2.7
+	 * returns GSL_SUCCESS with an error estimate of order 1 when b < 0 (our a - 1 for
+	 * a < 1, as on CDNOW), and GSL_EMAXITER for large parameters near z = 1. */
 	if (status == GSL_SUCCESS && isfinite(res.val) && res.err <= 1e-12 * fabs(res.val)) {
 		*out = res.val;
 		return RN_OK;
