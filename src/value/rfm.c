@@ -17,7 +17,6 @@
 #include <refnet/value.h>
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,22 +51,6 @@ void rn_rfm_free(rn_rfm *rfm)
 	rn_free(rfm->first_value);
 	rn_free(rfm->first);
 	memset(rfm, 0, sizeof *rfm);
-}
-
-/* YYYY-MM-DD for days since 1970-01-01 (proleptic Gregorian, Hinnant's civil_from_days
- * algorithm), for messages only: this layer must not wait for the io layer's formatter. */
-static void format_day(int32_t days, char *buf, size_t cap)
-{
-	int64_t z = (int64_t)days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int64_t d = doy - (153 * mp + 2) / 5 + 1;
-	int64_t m = mp < 10 ? mp + 3 : mp - 9;
-	int64_t y = yoe + era * 400 + (m <= 2);
-	snprintf(buf, cap, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
 }
 
 /* One purchase row of a customer's run. */
@@ -161,8 +144,8 @@ int rn_rfm_compute(rn_rfm *rfm, uint32_t n, const rn_transactions *tx,
 	rfm->transactions_after_end = tx->count - used;
 	if (used == 0) {
 		rn_free(offsets);
-		char day[48];
-		format_day(end, day, sizeof day);
+		char day[16];
+		rn_format_date(end, day);
 		return rn_error_set(err, RN_EDATA, NULL, 0, 0,
 				    "RFM: no transaction on or before the calibration end %s", day);
 	}
