@@ -19,8 +19,8 @@
  * (< n), dates as days since 1970-01-01, amounts and optional margins.
  *
  * Pipeline for value.model = bgnbd: rn_rfm_compute (DESIGN.md "BTYD conventions") ->
- * rn_bgnbd_fit on (x, t_x, T) and rn_gamma_gamma_fit on (x, mean repeat value) -> per-customer
- * predictions.  rn_clv_compute runs the whole chosen model.
+ * rn_bgnbd_fit_data on (x, t_x, T) and rn_gamma_gamma_fit_data on (x, mean repeat value) ->
+ * per-customer predictions.  rn_clv_compute runs the whole chosen model.
  */
 
 typedef enum rn_time_unit {

@@ -97,6 +97,9 @@ int rn_rfm_compute(rn_rfm *rfm, uint32_t n, const rn_transactions *tx,
 	if (!opt || !(opt->time_unit == RN_TIME_DAY || opt->time_unit == RN_TIME_WEEK ||
 		      opt->time_unit == RN_TIME_MONTH))
 		return rn_error_set(err, RN_ECONFIG, NULL, 0, 0, "value.time_unit: unknown unit");
+	if (!tx)
+		return rn_error_set(err, RN_EDATA, NULL, 0, 0,
+				    "RFM: there are no transactions; the model needs purchases");
 	if (!tx->margin && !isfinite(opt->margin_share))
 		return rn_error_set(err, RN_ECONFIG, NULL, 0, 0,
 				    "value.margin: expected a finite number");
