@@ -1,0 +1,520 @@
+/*
+ * mix.c - the marketing-mix view: how many customers each channel's spend brings, week by
+ * week, and what one more unit of spend would return.
+ *
+ * Per channel, weekly acquisitions y_t are regressed on
+ *   y_t = b0 + b1 t/T + sum_{h=1..H} [a_h sin(2 pi h t / P) + c_h cos(2 pi h t / P)]
+ *         + beta * hill(A_t)
+ * where A_t = sum_{l=0..L} theta^l x_{t-l} is the geometric adstock of weekly spend x
+ * (Broadbent 1979; Jin et al. 2017, "Bayesian methods for media mix modeling with carryover
+ * and shape effects", Google, eq. 1) and hill(A) = A^s / (A^s + K^s) the Hill saturation
+ * (Jin et al. 2017, eq. 3).  For fixed (theta, K, s) the model is linear: it is fitted by ridge
+ * least squares on the normal equations (X'X + lambda D) b = X'y of the standardised columns
+ * (D = identity except the intercept), solved with LAPACK dposv (Cholesky).  theta, K and s come
+ * from a grid search that fits on the first 80 % of weeks and scores the squared error on the
+ * last 20 % (held out, so a flexible curve that only fits noise loses); K is searched as a
+ * multiple of the median positive adstock so the grid follows the channel's spend scale.
+ *
+ * Outputs per channel (all linear in beta for the chosen curve, which the bootstrap uses):
+ *   contribution C   = beta * sum_t hill(A_t)            incremental customers over the weeks
+ *   cost per incr.   = S / C
+ *   roi              = (C * value - S) / S               value = mean clv of channel customers
+ *   marginal roi     = value * dC/dS - 1,  dC/dS = beta * sum_t s hill_t (1 - hill_t) / S,
+ *                      the derivative along the current spend pattern (every week's spend
+ *                      scaled by 1 + eps), since d hill/dA * A = s hill (1 - hill);
+ *   and roi, marginal roi again with value * wom_multiplier (DESIGN.md).
+ * Intervals: residual bootstrap (Efron & Tibshirani 1993, ch. 9) with the curve fixed at the
+ * grid choice: B replicates y* = yhat + e[random], refit, 2.5 % and 97.5 % percentiles of
+ * beta*, mapped through the outputs (monotone in beta, so percentiles commute).  The random
+ * stream is splitmix64 seeded from the configured seed and the channel index: the same
+ * numbers on every run and thread count.
+ *
+ * LAPACK is called only from here, single-threaded (openblas_set_num_threads(1)), never
+ * inside an OpenMP region.
+ */
+#include <refnet/value.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* LAPACK (Fortran): Cholesky solve of a symmetric positive definite system; the trailing
+ * argument is the hidden length of the character argument (gfortran ABI). */
+extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
+		   double *b, const int *ldb, int *info, size_t uplo_len);
+extern void openblas_set_num_threads(int num_threads);
+
+#define MIX_WEEKS_PER_PARAM 3u
+#define MIX_MAX_HARMONICS 10u
+#define MIX_MAX_WEEKS 20000u /* ~380 years: a longer span means a corrupt date */
+#define MIX_MAX_PARAMS (3u + 2u * MIX_MAX_HARMONICS)
+
+static const double theta_grid[] = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
+static const double k_grid[] = {0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0};
+static const double s_grid[] = {0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0};
+#define GRID_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void rn_mix_params_default(rn_mix_params *par)
+{
+	memset(par, 0, sizeof *par);
+	par->max_lag = 8;
+	par->harmonics = 2;
+	par->period_weeks = 52.0;
+	par->ridge = 1e-2;
+	par->holdout_fraction = 0.2;
+	par->bootstrap = 200;
+	par->seed = 1;
+}
+
+void rn_mix_free(rn_mix_result *res)
+{
+	if (!res)
+		return;
+	rn_free(res->channels);
+	memset(res, 0, sizeof *res);
+}
+
+static uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* Design matrix, row-major T x P; the last column (the Hill response) changes per grid point. */
+typedef struct design {
+	uint32_t weeks, params;
+	double *x;
+} design;
+
+static void adstock(const double *spend, uint32_t weeks, double theta, uint32_t max_lag,
+		    double *out)
+{
+	for (uint32_t t = 0; t < weeks; t++) {
+		double sum = 0.0, decay = 1.0;
+		for (uint32_t l = 0; l <= max_lag && l <= t; l++) {
+			sum += decay * spend[t - l];
+			decay *= theta;
+		}
+		out[t] = sum;
+	}
+}
+
+/* A^s / (A^s + K^s), written as 1 / (1 + (K/A)^s) so that large A cannot overflow. */
+static double hill(double a, double k, double s)
+{
+	return a > 0.0 ? 1.0 / (1.0 + pow(k / a, s)) : 0.0;
+}
+
+static int cmp_double(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+	return (a > b) - (a < b);
+}
+
+/* Ridge fit on rows [0, rows): coefficients on the original scale into beta (P entries).
+ * Returns the LAPACK info (0 ok). */
+static int ridge_fit(const design *d, const double *y, uint32_t rows, double lambda,
+		     double *beta)
+{
+	uint32_t p = d->params;
+	double mean[MIX_MAX_PARAMS], scale[MIX_MAX_PARAMS];
+	double gram[MIX_MAX_PARAMS * MIX_MAX_PARAMS], rhs[MIX_MAX_PARAMS];
+	mean[0] = 0.0;
+	scale[0] = 1.0;
+	for (uint32_t j = 1; j < p; j++) {
+		double m = 0.0, ss = 0.0;
+		for (uint32_t t = 0; t < rows; t++)
+			m += d->x[(size_t)t * p + j];
+		m /= rows;
+		for (uint32_t t = 0; t < rows; t++) {
+			double c = d->x[(size_t)t * p + j] - m;
+			ss += c * c;
+		}
+		mean[j] = m;
+		scale[j] = ss > 0.0 ? sqrt(ss / rows) : 1.0;
+	}
+	memset(gram, 0, sizeof gram);
+	memset(rhs, 0, sizeof rhs);
+	for (uint32_t t = 0; t < rows; t++) {
+		double z[MIX_MAX_PARAMS];
+		z[0] = 1.0;
+		for (uint32_t j = 1; j < p; j++)
+			z[j] = (d->x[(size_t)t * p + j] - mean[j]) / scale[j];
+		for (uint32_t j = 0; j < p; j++) {
+			rhs[j] += z[j] * y[t];
+			for (uint32_t k = 0; k <= j; k++)
+				gram[(size_t)j * p + k] += z[j] * z[k]; /* column-major upper */
+		}
+	}
+	for (uint32_t j = 1; j < p; j++)
+		gram[(size_t)j * p + j] += lambda;
+	int n = (int)p, nrhs = 1, info = 0;
+	dposv_("U", &n, &nrhs, gram, &n, rhs, &n, &info, 1);
+	if (info != 0)
+		return info;
+	beta[0] = rhs[0];
+	for (uint32_t j = 1; j < p; j++) {
+		beta[j] = rhs[j] / scale[j];
+		beta[0] -= beta[j] * mean[j];
+	}
+	return 0;
+}
+
+static double predict(const design *d, const double *beta, uint32_t t)
+{
+	double yhat = 0.0;
+	for (uint32_t j = 0; j < d->params; j++)
+		yhat += d->x[(size_t)t * d->params + j] * beta[j];
+	return yhat;
+}
+
+/* Type-7 percentile of sorted values. */
+static double percentile(const double *sorted, uint32_t count, double q)
+{
+	double pos = q * (double)(count - 1);
+	uint32_t i = (uint32_t)floor(pos);
+	if (i + 1 >= count)
+		return sorted[count - 1];
+	double frac = pos - i;
+	return sorted[i] + frac * (sorted[i + 1] - sorted[i]);
+}
+
+static rn_estimate linear_estimate(double at_beta, double slope, double intercept, double lo_beta,
+				   double hi_beta, bool has_interval)
+{
+	rn_estimate e = {0};
+	e.defined = true;
+	e.value = intercept + slope * at_beta;
+	e.has_interval = has_interval;
+	e.lo = has_interval ? intercept + slope * lo_beta : e.value;
+	e.hi = has_interval ? intercept + slope * hi_beta : e.value;
+	if (e.lo > e.hi) {
+		double t = e.lo;
+		e.lo = e.hi;
+		e.hi = t;
+	}
+	return e;
+}
+
+/* Fills the per-channel outputs from beta and its interval. */
+static void fill_outputs(rn_mix_channel *out, double sum_hill, double sum_slope)
+{
+	double b = out->beta.value, lo = out->beta.lo, hi = out->beta.hi;
+	bool iv = out->beta.has_interval;
+	double spend = out->spend;
+	out->contribution = linear_estimate(b, sum_hill, 0.0, lo, hi, iv);
+	rn_estimate none = {0};
+	out->cost_per_incremental = none;
+	if (out->contribution.value > 0.0) {
+		rn_estimate *c = &out->cost_per_incremental;
+		c->defined = true;
+		c->value = spend / out->contribution.value;
+		c->has_interval = iv && out->contribution.lo > 0.0;
+		c->lo = c->has_interval ? spend / out->contribution.hi : c->value;
+		c->hi = c->has_interval ? spend / out->contribution.lo : c->value;
+	}
+	out->roi = out->marginal_roi = out->roi_wom = out->marginal_roi_wom = none;
+	double value = out->value_per_customer;
+	if (value > 0.0 && isfinite(value)) {
+		out->roi = linear_estimate(b, value * sum_hill / spend, -1.0, lo, hi, iv);
+		out->marginal_roi = linear_estimate(b, value * sum_slope / spend, -1.0, lo, hi, iv);
+		double wom = out->wom_multiplier;
+		if (wom > 0.0 && isfinite(wom)) {
+			out->roi_wom = linear_estimate(b, value * wom * sum_hill / spend, -1.0, lo, hi, iv);
+			out->marginal_roi_wom =
+				linear_estimate(b, value * wom * sum_slope / spend, -1.0, lo, hi, iv);
+		}
+	}
+}
+
+int rn_mix_fit_series(rn_mix_channel *out, const double *spend, const double *acquisitions,
+		      uint32_t weeks, double value_per_customer, double wom_multiplier,
+		      const rn_mix_params *par, const char *name, rn_error *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!name)
+		name = "channel";
+	if (par->harmonics > MIX_MAX_HARMONICS || !(par->period_weeks > 1.0) ||
+	    !(par->ridge > 0.0 && isfinite(par->ridge)) ||
+	    !(par->holdout_fraction > 0.0 && par->holdout_fraction < 0.5) || par->max_lag > 520)
+		return rn_error_set(err, RN_ECONFIG, NULL, 0, 0,
+				    "roi.mix_model: harmonics <= %u, period > 1, ridge > 0, "
+				    "holdout in (0, 0.5) and adstock_max_lag <= 520 are required",
+				    MIX_MAX_HARMONICS);
+	uint32_t p = 3 + 2 * par->harmonics;
+	if (weeks < MIX_WEEKS_PER_PARAM * p)
+		return rn_error_set(err, RN_EDATA, NULL, 0, 0,
+				    "%s: %u weeks of data, the mix model needs at least %u (%u per "
+				    "parameter, %u parameters)",
+				    name, weeks, MIX_WEEKS_PER_PARAM * p, MIX_WEEKS_PER_PARAM, p);
+	double lo_spend = spend[0], hi_spend = spend[0], total = 0.0, acq = 0.0;
+	for (uint32_t t = 0; t < weeks; t++) {
+		if (!(spend[t] >= 0.0 && isfinite(spend[t])) || !isfinite(acquisitions[t]))
+			return rn_error_set(err, RN_EDATA, NULL, 0, 0,
+					    "%s: week %u has a negative or non-finite value", name, t);
+		lo_spend = fmin(lo_spend, spend[t]);
+		hi_spend = fmax(hi_spend, spend[t]);
+		total += spend[t];
+		acq += acquisitions[t];
+	}
+	if (!(hi_spend - lo_spend > 1e-12 * fmax(1.0, hi_spend)))
+		return rn_error_set(err, RN_EDATA, NULL, 0, 0,
+				    "%s: weekly spend never varies (%g every week), so its effect "
+				    "on acquisitions cannot be estimated",
+				    name, hi_spend);
+
+	out->weeks = weeks;
+	out->spend = total;
+	out->acquisitions = acq;
+	out->value_per_customer = value_per_customer;
+	out->wom_multiplier = wom_multiplier;
+
+	design d = {weeks, p, NULL};
+	d.x = rn_malloc_array((size_t)weeks * p, sizeof(double));
+	double *ad = rn_malloc_array(weeks, sizeof(double));
+	double *sorted = rn_malloc_array(weeks, sizeof(double));
+	double *yboot = rn_malloc_array(weeks, sizeof(double));
+	double *resid = rn_malloc_array(weeks, sizeof(double));
+	double *betas = rn_malloc_array(par->bootstrap, sizeof(double));
+	int rc = RN_OK;
+	if (!d.x || !ad || !sorted || !yboot || !resid || !betas) {
+		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for the mix model");
+		goto done;
+	}
+	openblas_set_num_threads(1);
+	for (uint32_t t = 0; t < weeks; t++) {
+		double *row = d.x + (size_t)t * p;
+		row[0] = 1.0;
+		row[1] = (double)t / weeks;
+		for (uint32_t h = 1; h <= par->harmonics; h++) {
+			double angle = 2.0 * M_PI * h * t / par->period_weeks;
+			row[2 * h] = sin(angle);
+			row[2 * h + 1] = cos(angle);
+		}
+	}
+
+	uint32_t holdout = (uint32_t)floor(par->holdout_fraction * weeks);
+	if (holdout < 1)
+		holdout = 1;
+	uint32_t train = weeks - holdout;
+	double best = INFINITY, best_theta = 0.0, best_k = 0.0, best_s = 0.0;
+	double beta[MIX_MAX_PARAMS];
+	for (size_t it = 0; it < GRID_LEN(theta_grid); it++) {
+		adstock(spend, weeks, theta_grid[it], par->max_lag, ad);
+		uint32_t positive = 0;
+		for (uint32_t t = 0; t < weeks; t++)
+			if (ad[t] > 0.0)
+				sorted[positive++] = ad[t];
+		qsort(sorted, positive, sizeof *sorted, cmp_double);
+		double med = positive % 2 ? sorted[positive / 2]
+					  : 0.5 * (sorted[positive / 2 - 1] + sorted[positive / 2]);
+		for (size_t ik = 0; ik < GRID_LEN(k_grid); ik++) {
+			double k = k_grid[ik] * med;
+			for (size_t is = 0; is < GRID_LEN(s_grid); is++) {
+				for (uint32_t t = 0; t < weeks; t++)
+					d.x[(size_t)t * p + p - 1] = hill(ad[t], k, s_grid[is]);
+				if (ridge_fit(&d, acquisitions, train, par->ridge, beta) != 0)
+					continue;
+				double sse = 0.0;
+				for (uint32_t t = train; t < weeks; t++) {
+					double r = acquisitions[t] - predict(&d, beta, t);
+					sse += r * r;
+				}
+				if (sse < best) {
+					best = sse;
+					best_theta = theta_grid[it];
+					best_k = k;
+					best_s = s_grid[is];
+				}
+			}
+		}
+	}
+	if (!isfinite(best)) {
+		rc = rn_error_set(err, RN_EDATA, NULL, 0, 0,
+				  "%s: the mix model's normal equations are singular for every "
+				  "adstock and saturation candidate",
+				  name);
+		goto done;
+	}
+	out->theta = best_theta;
+	out->hill_k = best_k;
+	out->hill_s = best_s;
+	out->holdout_rmse = sqrt(best / holdout);
+
+	/* Final fit on every week with the chosen curve. */
+	adstock(spend, weeks, best_theta, par->max_lag, ad);
+	double sum_hill = 0.0, sum_slope = 0.0;
+	for (uint32_t t = 0; t < weeks; t++) {
+		double h = hill(ad[t], best_k, best_s);
+		d.x[(size_t)t * p + p - 1] = h;
+		sum_hill += h;
+		sum_slope += best_s * h * (1.0 - h);
+	}
+	if (ridge_fit(&d, acquisitions, weeks, par->ridge, beta) != 0) {
+		rc = rn_error_set(err, RN_EDATA, NULL, 0, 0,
+				  "%s: the mix model's normal equations are singular", name);
+		goto done;
+	}
+	double mean_y = acq / weeks, sse = 0.0, sst = 0.0;
+	for (uint32_t t = 0; t < weeks; t++) {
+		double yhat = predict(&d, beta, t);
+		resid[t] = acquisitions[t] - yhat;
+		sse += resid[t] * resid[t];
+		sst += (acquisitions[t] - mean_y) * (acquisitions[t] - mean_y);
+	}
+	out->r_squared = sst > 0.0 ? 1.0 - sse / sst : 0.0;
+	out->beta.defined = true;
+	out->beta.value = out->beta.lo = out->beta.hi = beta[p - 1];
+
+	/* Residual bootstrap with the curve fixed (Efron & Tibshirani 1993, algorithm 9.1). */
+	if (par->bootstrap > 0) {
+		uint64_t state = par->seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(weeks + 1));
+		double fitted_beta[MIX_MAX_PARAMS];
+		memcpy(fitted_beta, beta, sizeof beta);
+		uint32_t done_reps = 0;
+		for (uint32_t b = 0; b < par->bootstrap; b++) {
+			for (uint32_t t = 0; t < weeks; t++)
+				yboot[t] = predict(&d, fitted_beta, t) +
+					   resid[splitmix64(&state) % weeks];
+			double rep[MIX_MAX_PARAMS];
+			if (ridge_fit(&d, yboot, weeks, par->ridge, rep) == 0)
+				betas[done_reps++] = rep[p - 1];
+		}
+		if (done_reps >= 2) {
+			qsort(betas, done_reps, sizeof *betas, cmp_double);
+			out->beta.lo = percentile(betas, done_reps, 0.025);
+			out->beta.hi = percentile(betas, done_reps, 0.975);
+			out->beta.has_interval = true;
+		}
+	}
+	fill_outputs(out, sum_hill, sum_slope);
+done:
+	rn_free(d.x);
+	rn_free(ad);
+	rn_free(sorted);
+	rn_free(yboot);
+	rn_free(resid);
+	rn_free(betas);
+	return rc;
+}
+
+int rn_mix_fit(rn_mix_result *out, uint32_t n, const int32_t *acquired,
+	       const uint32_t *channel, uint32_t n_channels, const rn_spend *spend,
+	       const rn_roi_result *roi, const rn_mix_params *par,
+	       const char *const *channel_names, rn_error *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!spend || spend->count == 0)
+		return rn_error_set(err, RN_EDATA, NULL, 0, 0,
+				    "the mix model needs a spend table with rows");
+	if (!spend->channel)
+		return rn_error_set(err, RN_EDATA, NULL, 0, 0,
+				    "the mix model needs a channel column in the spend table");
+	uint8_t *modelled = rn_calloc(n_channels, 1);
+	if (!modelled)
+		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for the mix model");
+	int64_t first = INT64_MAX, last = INT64_MIN;
+	int rc = RN_OK;
+	for (uint64_t i = 0; i < spend->count; i++) {
+		uint32_t h = spend->channel[i];
+		if (h == UINT32_MAX) {
+			out->spend_rows_without_channel++;
+			continue;
+		}
+		if (h >= n_channels || spend->date[i] == RN_DATE_NONE ||
+		    !(spend->amount[i] >= 0.0 && isfinite(spend->amount[i]))) {
+			rc = rn_error_set(err, RN_EDATA, NULL, 0, 0,
+					  "spend row %llu: channel out of range, no date, or amount "
+					  "not a finite number >= 0",
+					  (unsigned long long)i + 1);
+			goto fail;
+		}
+		modelled[h] = 1;
+		if (spend->date[i] < first)
+			first = spend->date[i];
+		if (spend->date[i] > last)
+			last = spend->date[i];
+	}
+	for (uint32_t v = 0; v < n; v++) {
+		uint32_t h = channel ? channel[v] : UINT32_MAX;
+		if (h == UINT32_MAX || h >= n_channels || !modelled[h])
+			continue;
+		if (!acquired || acquired[v] == RN_DATE_NONE) {
+			out->customers_undated++;
+			continue;
+		}
+		if (acquired[v] < first)
+			first = acquired[v];
+		if (acquired[v] > last)
+			last = acquired[v];
+	}
+	for (uint32_t h = 0; h < n_channels; h++)
+		out->count += modelled[h];
+	if (out->count == 0) {
+		rc = rn_error_set(err, RN_EDATA, NULL, 0, 0,
+				  "the mix model needs spend rows with a channel");
+		goto fail;
+	}
+	if ((last - first) / 7 + 1 > MIX_MAX_WEEKS) {
+		rc = rn_error_set(err, RN_EDATA, NULL, 0, 0,
+				  "spend and acquisition dates span %lld weeks (more than %u): "
+				  "check the dates",
+				  (long long)((last - first) / 7 + 1), MIX_MAX_WEEKS);
+		goto fail;
+	}
+	uint32_t weeks = (uint32_t)((last - first) / 7 + 1);
+	out->first_week_start = (int32_t)first;
+	out->weeks = weeks;
+	out->channels = rn_calloc(out->count, sizeof *out->channels);
+	double *x = rn_malloc_array((size_t)weeks, sizeof(double));
+	double *y = rn_malloc_array((size_t)weeks, sizeof(double));
+	if (!out->channels || !x || !y) {
+		rn_free(x);
+		rn_free(y);
+		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for the mix model");
+		goto fail;
+	}
+	uint32_t slot = 0;
+	for (uint32_t h = 0; h < n_channels && rc == RN_OK; h++) {
+		if (!modelled[h])
+			continue;
+		memset(x, 0, (size_t)weeks * sizeof *x);
+		memset(y, 0, (size_t)weeks * sizeof *y);
+		for (uint64_t i = 0; i < spend->count; i++)
+			if (spend->channel[i] == h)
+				x[(spend->date[i] - first) / 7] += spend->amount[i];
+		for (uint32_t v = 0; v < n; v++)
+			if (channel[v] == h && acquired && acquired[v] != RN_DATE_NONE)
+				y[(acquired[v] - first) / 7] += 1.0;
+		double value = 0.0, wom = 0.0;
+		if (roi && h < roi->n_channels) {
+			const rn_roi_row *row = &roi->channels[h];
+			value = row->customers ? row->value_direct / (double)row->customers : 0.0;
+			wom = (row->defined & RN_ROI_WOM) ? row->wom_multiplier : 0.0;
+		}
+		char label[RN_ID_MAX_BYTES + 32];
+		if (channel_names && channel_names[h])
+			snprintf(label, sizeof label, "channel '%s'", channel_names[h]);
+		else
+			snprintf(label, sizeof label, "channel %u", h);
+		rn_mix_params local = *par;
+		local.seed = par->seed + 0x9E3779B97F4A7C15ull * h;
+		rc = rn_mix_fit_series(&out->channels[slot], x, y, weeks, value, wom, &local, label,
+				       err);
+		out->channels[slot].channel = h;
+		slot++;
+	}
+	rn_free(x);
+	rn_free(y);
+	if (rc)
+		goto fail;
+	rn_free(modelled);
+	return RN_OK;
+fail:
+	rn_free(modelled);
+	rn_mix_free(out);
+	return rc;
+}
