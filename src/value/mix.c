@@ -51,8 +51,11 @@ extern void openblas_set_num_threads(int num_threads);
 #define MIX_MAX_PARAMS (3u + 2u * MIX_MAX_HARMONICS)
 
 static const double theta_grid[] = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
-static const double k_grid[] = {0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0};
-static const double s_grid[] = {0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0};
+/* K / median positive adstock: 2^(i/4), i = -8..8 (steps of ~19 %, from 1/4 to 4). */
+static const double k_grid[] = {0.25,   0.2973, 0.3536, 0.4204, 0.5,    0.5946,
+				0.7071, 0.8409, 1.0,    1.1892, 1.4142, 1.6818,
+				2.0,    2.3784, 2.8284, 3.3636, 4.0};
+static const double s_grid[] = {0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0};
 #define GRID_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 void rn_mix_params_default(rn_mix_params *par)
