@@ -314,7 +314,11 @@ static void test_dataset(void)
 	/* Same seed: identical; another seed: same point estimate, other interval. */
 	rn_mix_result again;
 	CHECK_INT(rn_mix_fit(&again, n, acquired, channel, 2, &sp, NULL, &par, names, &err), 0);
-	CHECK(memcmp(&again.channels[0], &res.channels[0], sizeof(rn_mix_channel)) == 0);
+	CHECK_NEAR(again.channels[0].beta.value, res.channels[0].beta.value, 0);
+	CHECK_NEAR(again.channels[0].beta.lo, res.channels[0].beta.lo, 0);
+	CHECK_NEAR(again.channels[0].beta.hi, res.channels[0].beta.hi, 0);
+	CHECK_NEAR(again.channels[0].contribution.lo, res.channels[0].contribution.lo, 0);
+	CHECK_NEAR(again.channels[0].hill_k, res.channels[0].hill_k, 0);
 	rn_mix_free(&again);
 	par.seed = 2;
 	CHECK_INT(rn_mix_fit(&again, n, acquired, channel, 2, &sp, NULL, &par, names, &err), 0);
@@ -332,6 +336,25 @@ static void test_dataset(void)
 	CHECK_CONTAINS(err.message, "channel 'search': 10 weeks of data");
 	sp.count = 0;
 	CHECK_INT(rn_mix_fit(&res, n, acquired, channel, 2, &sp, NULL, &par, names, &err), RN_EDATA);
+
+	/* Every allocation failure is RN_ENOMEM and leaks nothing (ASan build). */
+	sp.count = rows;
+	for (uint32_t i = 0; i < n; i++)
+		acquired[i] = 7000 + 7 * (int32_t)(i % WEEKS);
+	par.bootstrap = 5;
+	int failures = 0;
+	for (uint64_t k = 1; k < 32; k++) {
+		rn_alloc_fail_at(k, 0);
+		int rc = rn_mix_fit(&res, n, acquired, channel, 2, &sp, NULL, &par, names, &err);
+		rn_alloc_fail_at(0, 0);
+		if (rc == RN_OK) {
+			rn_mix_free(&res);
+			break;
+		}
+		CHECK_INT(rc, RN_ENOMEM);
+		failures++;
+	}
+	CHECK(failures >= 8);
 
 	free(acquired);
 	free(channel);
