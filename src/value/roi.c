@@ -18,7 +18,7 @@
  * customer's acquisition) are counted in rn_roi_result for the report's warnings.
  *
  * One pass over the customers and one over the spend rows, sequential in index order, so the
- * sums are the same whatever the thread count: ~40 ms for 1e7 customers.
+ * sums are the same whatever the thread count: 0.14 s for 1e7 customers (bench_value).
  */
 #include <refnet/value.h>
 
