@@ -132,7 +132,7 @@ static void test_exact_recovery(void)
 /* Noisy data (sd 2 customers/week against a weekly response of up to 40) with K off the grid,
  * over 30 seeds.  Measured (this build): relative error of ROI + 1 (value returned per unit of
  * spend) has mean +0.019, RMS 0.072, max 0.17; of marginal ROI + 1 mean -0.001, RMS 0.059,
- * max 0.17; theta found exactly in 28 of 30.  The spread comes from choosing the curve on 31
+ * max 0.17; theta found exactly in 28 of 30; bootstrap intervals contain the true ROI in 26.  The spread comes from choosing the curve on 31
  * held-out weeks.  The checks leave ~40 % headroom on each and test the bias at ~3 standard
  * errors (RMS / sqrt(30) = 0.013): mean within 0.04, RMS below 0.10, max below 0.25. */
 static void test_noisy_recovery(void)
@@ -171,8 +171,10 @@ static void test_noisy_recovery(void)
 	CHECK(sqrt(msum_sq / SEEDS) < 0.10);
 	CHECK(mworst < 0.25);
 	CHECK(theta_hits >= 25);
-	/* The bootstrap holds the chosen curve fixed, so its intervals miss the selection spread
-	 * (docs/VALUE_MODELS.md): they cover the truth in a minority of seeds, not 95 %. */
+	/* Coverage of the 95 % intervals: measured 26 of 30.  The bootstrap re-chooses the curve
+	 * only among grid neighbours, so some selection spread is missing (docs/VALUE_MODELS.md);
+	 * 22 is ~2 binomial standard deviations below the measured rate. */
+	CHECK(inside >= 22);
 	fprintf(stderr, "mix recovery over %d seeds: roi error mean %.4f rms %.4f max %.4f; "
 			"marginal mean %.4f rms %.4f max %.4f; theta exact %d; interval covers %d\n",
 		SEEDS, sum / SEEDS, sqrt(sum_sq / SEEDS), worst, msum / SEEDS,

@@ -15,7 +15,7 @@
  * last 20 % (held out, so a flexible curve that only fits noise loses); K is searched as a
  * multiple of the median positive adstock so the grid follows the channel's spend scale.
  *
- * Outputs per channel (all linear in beta for the chosen curve, which the bootstrap uses):
+ * Outputs per channel:
  *   contribution C   = beta * sum_t hill(A_t)            incremental customers over the weeks
  *   cost per incr.   = S / C
  *   roi              = (C * value - S) / S               value = mean clv of channel customers
@@ -23,9 +23,11 @@
  *                      the derivative along the current spend pattern (every week's spend
  *                      scaled by 1 + eps), since d hill/dA * A = s hill (1 - hill);
  *   and roi, marginal roi again with value * wom_multiplier (DESIGN.md).
- * Intervals: residual bootstrap (Efron & Tibshirani 1993, ch. 9) with the curve fixed at the
- * grid choice: B replicates y* = yhat + e[random], refit, 2.5 % and 97.5 % percentiles of
- * beta*, mapped through the outputs (monotone in beta, so percentiles commute).  The random
+ * Intervals: residual bootstrap (Efron & Tibshirani 1993, ch. 9): B replicates
+ * y* = yhat + e[random]; each re-chooses the curve among the grid neighbours of the chosen
+ * one by the same held-out error (a full re-search would cost ~60x more) and refits; 2.5 %
+ * and 97.5 % percentiles of the contribution C* and of the marginal response M*, mapped
+ * through the outputs (each is monotone in C or M, so percentiles carry over).  The random
  * stream is splitmix64 seeded from the configured seed and the channel index: the same
  * numbers on every run and thread count.
  *
@@ -185,15 +187,16 @@ static double percentile(const double *sorted, uint32_t count, double q)
 	return sorted[i] + frac * (sorted[i + 1] - sorted[i]);
 }
 
-static rn_estimate linear_estimate(double at_beta, double slope, double intercept, double lo_beta,
-				   double hi_beta, bool has_interval)
+/* value = offset + slope * x for a point x and an interval [lo, hi] of x. */
+static rn_estimate linear_estimate(double x, double x_lo, double x_hi, bool has_interval,
+				   double slope, double offset)
 {
 	rn_estimate e = {0};
 	e.defined = true;
-	e.value = intercept + slope * at_beta;
+	e.value = offset + slope * x;
 	e.has_interval = has_interval;
-	e.lo = has_interval ? intercept + slope * lo_beta : e.value;
-	e.hi = has_interval ? intercept + slope * hi_beta : e.value;
+	e.lo = has_interval ? offset + slope * x_lo : e.value;
+	e.hi = has_interval ? offset + slope * x_hi : e.value;
 	if (e.lo > e.hi) {
 		double t = e.lo;
 		e.lo = e.hi;
@@ -202,35 +205,95 @@ static rn_estimate linear_estimate(double at_beta, double slope, double intercep
 	return e;
 }
 
-/* Fills the per-channel outputs from beta and its interval. */
-static void fill_outputs(rn_mix_channel *out, double sum_hill, double sum_slope)
+/* What the bootstrap produces: contribution C and marginal response M = C's derivative times
+ * spend, with their percentile intervals. */
+typedef struct response {
+	double c, c_lo, c_hi, m, m_lo, m_hi;
+	bool has_interval;
+} response;
+
+/* Fills the per-channel outputs; each is monotone in C or in M, so percentiles carry over. */
+static void fill_outputs(rn_mix_channel *out, const response *r)
 {
-	double b = out->beta.value, lo = out->beta.lo, hi = out->beta.hi;
-	bool iv = out->beta.has_interval;
+	bool iv = r->has_interval;
 	double spend = out->spend;
-	out->contribution = linear_estimate(b, sum_hill, 0.0, lo, hi, iv);
 	rn_estimate none = {0};
+	out->contribution = linear_estimate(r->c, r->c_lo, r->c_hi, iv, 1.0, 0.0);
 	out->cost_per_incremental = none;
-	if (out->contribution.value > 0.0) {
+	if (r->c > 0.0) {
 		rn_estimate *c = &out->cost_per_incremental;
 		c->defined = true;
-		c->value = spend / out->contribution.value;
-		c->has_interval = iv && out->contribution.lo > 0.0;
-		c->lo = c->has_interval ? spend / out->contribution.hi : c->value;
-		c->hi = c->has_interval ? spend / out->contribution.lo : c->value;
+		c->value = spend / r->c;
+		c->has_interval = iv && r->c_lo > 0.0;
+		c->lo = c->has_interval ? spend / r->c_hi : c->value;
+		c->hi = c->has_interval ? spend / r->c_lo : c->value;
 	}
 	out->roi = out->marginal_roi = out->roi_wom = out->marginal_roi_wom = none;
 	double value = out->value_per_customer;
 	if (value > 0.0 && isfinite(value)) {
-		out->roi = linear_estimate(b, value * sum_hill / spend, -1.0, lo, hi, iv);
-		out->marginal_roi = linear_estimate(b, value * sum_slope / spend, -1.0, lo, hi, iv);
+		out->roi = linear_estimate(r->c, r->c_lo, r->c_hi, iv, value / spend, -1.0);
+		out->marginal_roi = linear_estimate(r->m, r->m_lo, r->m_hi, iv, value / spend, -1.0);
 		double wom = out->wom_multiplier;
 		if (wom > 0.0 && isfinite(wom)) {
-			out->roi_wom = linear_estimate(b, value * wom * sum_hill / spend, -1.0, lo, hi, iv);
+			out->roi_wom =
+				linear_estimate(r->c, r->c_lo, r->c_hi, iv, value * wom / spend, -1.0);
 			out->marginal_roi_wom =
-				linear_estimate(b, value * wom * sum_slope / spend, -1.0, lo, hi, iv);
+				linear_estimate(r->m, r->m_lo, r->m_hi, iv, value * wom / spend, -1.0);
 		}
 	}
+}
+
+/* The candidate curves: adstock for every theta on the grid and its median positive value. */
+typedef struct candidates {
+	double *adstock;  /* GRID_LEN(theta_grid) x weeks */
+	double median[GRID_LEN(theta_grid)];
+} candidates;
+
+/* Sets the response column to hill(A; K, s); returns sum hill and sum s hill (1 - hill). */
+static void set_response(design *d, const double *ad, double k, double s, double *sum_hill,
+			 double *sum_slope)
+{
+	double sh = 0.0, ss = 0.0;
+	for (uint32_t t = 0; t < d->weeks; t++) {
+		double h = hill(ad[t], k, s);
+		d->x[(size_t)t * d->params + d->params - 1] = h;
+		sh += h;
+		ss += s * h * (1.0 - h);
+	}
+	*sum_hill = sh;
+	*sum_slope = ss;
+}
+
+/* Grid search over theta index [t0, t1], K index [k0, k1], s index [s0, s1]: fit on the first
+ * `train` weeks, score the squared error on the rest; the first best in grid order wins.
+ * Returns the best error (INFINITY if every fit failed) and its indices. */
+static double search(design *d, const double *y, uint32_t train, double lambda,
+		     const candidates *cand, const size_t lo[3], const size_t hi[3], size_t best[3])
+{
+	double best_sse = INFINITY, beta[MIX_MAX_PARAMS], sh, ss;
+	for (size_t it = lo[0]; it <= hi[0]; it++) {
+		const double *ad = cand->adstock + it * d->weeks;
+		for (size_t ik = lo[1]; ik <= hi[1]; ik++) {
+			for (size_t is = lo[2]; is <= hi[2]; is++) {
+				set_response(d, ad, k_grid[ik] * cand->median[it], s_grid[is], &sh,
+					     &ss);
+				if (ridge_fit(d, y, train, lambda, beta) != 0)
+					continue;
+				double sse = 0.0;
+				for (uint32_t t = train; t < d->weeks; t++) {
+					double r = y[t] - predict(d, beta, t);
+					sse += r * r;
+				}
+				if (sse < best_sse) {
+					best_sse = sse;
+					best[0] = it;
+					best[1] = ik;
+					best[2] = is;
+				}
+			}
+		}
+	}
+	return best_sse;
 }
 
 int rn_mix_fit_series(rn_mix_channel *out, const double *spend, const double *acquisitions,
@@ -276,14 +339,19 @@ int rn_mix_fit_series(rn_mix_channel *out, const double *spend, const double *ac
 	out->wom_multiplier = wom_multiplier;
 
 	design d = {weeks, p, NULL};
+	candidates cand = {0};
 	d.x = rn_malloc_array((size_t)weeks * p, sizeof(double));
-	double *ad = rn_malloc_array(weeks, sizeof(double));
+	cand.adstock = rn_malloc_array((size_t)weeks * GRID_LEN(theta_grid), sizeof(double));
 	double *sorted = rn_malloc_array(weeks, sizeof(double));
 	double *yboot = rn_malloc_array(weeks, sizeof(double));
+	double *fitted = rn_malloc_array(weeks, sizeof(double));
 	double *resid = rn_malloc_array(weeks, sizeof(double));
 	double *betas = rn_malloc_array(par->bootstrap, sizeof(double));
+	double *contrib = rn_malloc_array(par->bootstrap, sizeof(double));
+	double *marginal = rn_malloc_array(par->bootstrap, sizeof(double));
 	int rc = RN_OK;
-	if (!d.x || !ad || !sorted || !yboot || !resid || !betas) {
+	if (!d.x || !cand.adstock || !sorted || !yboot || !fitted || !resid || !betas ||
+	    !contrib || !marginal) {
 		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for the mix model");
 		goto done;
 	}
@@ -299,42 +367,27 @@ int rn_mix_fit_series(rn_mix_channel *out, const double *spend, const double *ac
 		}
 	}
 
+	for (size_t it = 0; it < GRID_LEN(theta_grid); it++) {
+		double *ad_theta = cand.adstock + it * weeks;
+		adstock(spend, weeks, theta_grid[it], par->max_lag, ad_theta);
+		uint32_t positive = 0;
+		for (uint32_t t = 0; t < weeks; t++)
+			if (ad_theta[t] > 0.0)
+				sorted[positive++] = ad_theta[t];
+		qsort(sorted, positive, sizeof *sorted, cmp_double);
+		cand.median[it] = positive % 2 ? sorted[positive / 2]
+					       : 0.5 * (sorted[positive / 2 - 1] + sorted[positive / 2]);
+	}
+
 	uint32_t holdout = (uint32_t)floor(par->holdout_fraction * weeks);
 	if (holdout < 1)
 		holdout = 1;
 	uint32_t train = weeks - holdout;
-	double best = INFINITY, best_theta = 0.0, best_k = 0.0, best_s = 0.0;
-	double beta[MIX_MAX_PARAMS];
-	for (size_t it = 0; it < GRID_LEN(theta_grid); it++) {
-		adstock(spend, weeks, theta_grid[it], par->max_lag, ad);
-		uint32_t positive = 0;
-		for (uint32_t t = 0; t < weeks; t++)
-			if (ad[t] > 0.0)
-				sorted[positive++] = ad[t];
-		qsort(sorted, positive, sizeof *sorted, cmp_double);
-		double med = positive % 2 ? sorted[positive / 2]
-					  : 0.5 * (sorted[positive / 2 - 1] + sorted[positive / 2]);
-		for (size_t ik = 0; ik < GRID_LEN(k_grid); ik++) {
-			double k = k_grid[ik] * med;
-			for (size_t is = 0; is < GRID_LEN(s_grid); is++) {
-				for (uint32_t t = 0; t < weeks; t++)
-					d.x[(size_t)t * p + p - 1] = hill(ad[t], k, s_grid[is]);
-				if (ridge_fit(&d, acquisitions, train, par->ridge, beta) != 0)
-					continue;
-				double sse = 0.0;
-				for (uint32_t t = train; t < weeks; t++) {
-					double r = acquisitions[t] - predict(&d, beta, t);
-					sse += r * r;
-				}
-				if (sse < best) {
-					best = sse;
-					best_theta = theta_grid[it];
-					best_k = k;
-					best_s = s_grid[is];
-				}
-			}
-		}
-	}
+	const size_t full_lo[3] = {0, 0, 0};
+	const size_t full_hi[3] = {GRID_LEN(theta_grid) - 1, GRID_LEN(k_grid) - 1,
+				   GRID_LEN(s_grid) - 1};
+	size_t pick[3] = {0, 0, 0};
+	double best = search(&d, acquisitions, train, par->ridge, &cand, full_lo, full_hi, pick);
 	if (!isfinite(best)) {
 		rc = rn_error_set(err, RN_EDATA, NULL, 0, 0,
 				  "%s: the mix model's normal equations are singular for every "
@@ -342,20 +395,15 @@ int rn_mix_fit_series(rn_mix_channel *out, const double *spend, const double *ac
 				  name);
 		goto done;
 	}
-	out->theta = best_theta;
-	out->hill_k = best_k;
-	out->hill_s = best_s;
+	const double *ad = cand.adstock + pick[0] * weeks;
+	out->theta = theta_grid[pick[0]];
+	out->hill_k = k_grid[pick[1]] * cand.median[pick[0]];
+	out->hill_s = s_grid[pick[2]];
 	out->holdout_rmse = sqrt(best / holdout);
 
 	/* Final fit on every week with the chosen curve. */
-	adstock(spend, weeks, best_theta, par->max_lag, ad);
-	double sum_hill = 0.0, sum_slope = 0.0;
-	for (uint32_t t = 0; t < weeks; t++) {
-		double h = hill(ad[t], best_k, best_s);
-		d.x[(size_t)t * p + p - 1] = h;
-		sum_hill += h;
-		sum_slope += best_s * h * (1.0 - h);
-	}
+	double beta[MIX_MAX_PARAMS], sum_hill, sum_slope;
+	set_response(&d, ad, out->hill_k, out->hill_s, &sum_hill, &sum_slope);
 	if (ridge_fit(&d, acquisitions, weeks, par->ridge, beta) != 0) {
 		rc = rn_error_set(err, RN_EDATA, NULL, 0, 0,
 				  "%s: the mix model's normal equations are singular", name);
@@ -363,44 +411,72 @@ int rn_mix_fit_series(rn_mix_channel *out, const double *spend, const double *ac
 	}
 	double mean_y = acq / weeks, sse = 0.0, sst = 0.0;
 	for (uint32_t t = 0; t < weeks; t++) {
-		double yhat = predict(&d, beta, t);
-		resid[t] = acquisitions[t] - yhat;
+		fitted[t] = predict(&d, beta, t);
+		resid[t] = acquisitions[t] - fitted[t];
 		sse += resid[t] * resid[t];
 		sst += (acquisitions[t] - mean_y) * (acquisitions[t] - mean_y);
 	}
 	out->r_squared = sst > 0.0 ? 1.0 - sse / sst : 0.0;
 	out->beta.defined = true;
 	out->beta.value = out->beta.lo = out->beta.hi = beta[p - 1];
+	response resp = {0};
+	resp.c = resp.c_lo = resp.c_hi = beta[p - 1] * sum_hill;
+	resp.m = resp.m_lo = resp.m_hi = beta[p - 1] * sum_slope;
 
-	/* Residual bootstrap with the curve fixed (Efron & Tibshirani 1993, algorithm 9.1). */
+	/* Residual bootstrap (Efron & Tibshirani 1993, algorithm 9.1): y* = yhat + resampled
+	 * residuals.  Each replicate re-chooses the curve among the grid neighbours of the chosen
+	 * one (theta, K and s one step either way) by the same held-out error, so the intervals
+	 * carry part of the selection uncertainty, then refits on all weeks. */
 	if (par->bootstrap > 0) {
 		uint64_t state = par->seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(weeks + 1));
-		double fitted_beta[MIX_MAX_PARAMS];
-		memcpy(fitted_beta, beta, sizeof beta);
-		uint32_t done_reps = 0;
+		size_t lo[3], hi[3];
+		const size_t len[3] = {GRID_LEN(theta_grid), GRID_LEN(k_grid), GRID_LEN(s_grid)};
+		for (int i = 0; i < 3; i++) {
+			lo[i] = pick[i] > 0 ? pick[i] - 1 : 0;
+			hi[i] = pick[i] + 1 < len[i] ? pick[i] + 1 : pick[i];
+		}
+		uint32_t reps = 0;
 		for (uint32_t b = 0; b < par->bootstrap; b++) {
 			for (uint32_t t = 0; t < weeks; t++)
-				yboot[t] = predict(&d, fitted_beta, t) +
-					   resid[splitmix64(&state) % weeks];
-			double rep[MIX_MAX_PARAMS];
-			if (ridge_fit(&d, yboot, weeks, par->ridge, rep) == 0)
-				betas[done_reps++] = rep[p - 1];
+				yboot[t] = fitted[t] + resid[splitmix64(&state) % weeks];
+			size_t rp[3] = {pick[0], pick[1], pick[2]};
+			if (!isfinite(search(&d, yboot, train, par->ridge, &cand, lo, hi, rp)))
+				continue;
+			double rep[MIX_MAX_PARAMS], rh, rs;
+			set_response(&d, cand.adstock + rp[0] * weeks, k_grid[rp[1]] * cand.median[rp[0]],
+				     s_grid[rp[2]], &rh, &rs);
+			if (ridge_fit(&d, yboot, weeks, par->ridge, rep) != 0)
+				continue;
+			betas[reps] = rep[p - 1];
+			contrib[reps] = rep[p - 1] * rh;
+			marginal[reps] = rep[p - 1] * rs;
+			reps++;
 		}
-		if (done_reps >= 2) {
-			qsort(betas, done_reps, sizeof *betas, cmp_double);
-			out->beta.lo = percentile(betas, done_reps, 0.025);
-			out->beta.hi = percentile(betas, done_reps, 0.975);
+		if (reps >= 2) {
+			qsort(betas, reps, sizeof *betas, cmp_double);
+			qsort(contrib, reps, sizeof *contrib, cmp_double);
+			qsort(marginal, reps, sizeof *marginal, cmp_double);
+			out->beta.lo = percentile(betas, reps, 0.025);
+			out->beta.hi = percentile(betas, reps, 0.975);
 			out->beta.has_interval = true;
+			resp.c_lo = percentile(contrib, reps, 0.025);
+			resp.c_hi = percentile(contrib, reps, 0.975);
+			resp.m_lo = percentile(marginal, reps, 0.025);
+			resp.m_hi = percentile(marginal, reps, 0.975);
+			resp.has_interval = true;
 		}
 	}
-	fill_outputs(out, sum_hill, sum_slope);
+	fill_outputs(out, &resp);
 done:
 	rn_free(d.x);
-	rn_free(ad);
+	rn_free(cand.adstock);
 	rn_free(sorted);
 	rn_free(yboot);
+	rn_free(fitted);
 	rn_free(resid);
 	rn_free(betas);
+	rn_free(contrib);
+	rn_free(marginal);
 	return rc;
 }
 
