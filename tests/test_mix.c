@@ -294,7 +294,11 @@ static void test_dataset(void)
 	par.bootstrap = 50;
 	rn_mix_result res;
 	rn_error err;
-	const char *names[2] = {"organic", "search"};
+	rn_interner *names;
+	CHECK_INT(rn_interner_new(&names, 4), 0);
+	uint32_t id;
+	CHECK_INT(rn_interner_intern(names, "organic", 7, &id, NULL), 0);
+	CHECK_INT(rn_interner_intern(names, "search", 6, &id, NULL), 0);
 	CHECK_INT(rn_mix_fit(&res, n, acquired, channel, 2, &sp, NULL, &par, names, &err), 0);
 	CHECK_INT(res.count, 1);
 	CHECK_INT(res.weeks, WEEKS);
@@ -358,6 +362,7 @@ static void test_dataset(void)
 	}
 	CHECK(failures >= 8);
 
+	rn_interner_free(names);
 	free(acquired);
 	free(channel);
 	free(sp_campaign);

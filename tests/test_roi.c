@@ -151,6 +151,51 @@ static void test_table(void)
 	rn_attribution_free(&attr);
 }
 
+/* The dataset adapter takes counts from the interners and the tables that are present. */
+static void test_from_dataset(void)
+{
+	rn_dataset ds;
+	memset(&ds, 0, sizeof ds);
+	CHECK_INT(rn_interner_new(&ds.ids, 8), 0);
+	CHECK_INT(rn_interner_new(&ds.campaigns, 8), 0);
+	CHECK_INT(rn_interner_new(&ds.channels, 8), 0);
+	uint32_t id;
+	const char *customers[3] = {"c1", "c2", "c3"};
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(rn_interner_intern(ds.ids, customers[i], 2, &id, NULL), 0);
+	CHECK_INT(rn_interner_intern(ds.campaigns, "spring", 6, &id, NULL), 0);
+	CHECK_INT(rn_interner_intern(ds.channels, "tv", 2, &id, NULL), 0);
+	CHECK_INT(rn_interner_intern(ds.channels, "web", 3, &id, NULL), 0);
+	uint32_t campaign[3] = {0, 0, NONE}, channel[3] = {0, 1, NONE};
+	int32_t acquired[3] = {1, 2, 3};
+	ds.customers.count = 3;
+	ds.customers.campaign = campaign;
+	ds.customers.channel = channel;
+	ds.customers.acquired = acquired;
+	uint32_t sp_campaign[1] = {0}, sp_channel[1] = {0};
+	int32_t sp_date[1] = {1};
+	double sp_amount[1] = {30};
+	ds.spend = (rn_spend){.count = 1, .campaign = sp_campaign, .channel = sp_channel,
+			      .date = sp_date, .amount = sp_amount};
+	ds.has_spend = true;
+	double clv[3] = {20, 40, 5}, nv[3] = {10, 0, 0};
+	rn_roi_input in;
+	rn_roi_input_from_dataset(&in, &ds, clv, nv, NULL, 0.5);
+	CHECK_INT(in.n, 3);
+	CHECK_INT(in.n_campaigns, 1);
+	CHECK_INT(in.n_channels, 2);
+	CHECK(in.spend == &ds.spend && in.transactions == NULL);
+	rn_roi_result res;
+	rn_error err;
+	CHECK_INT(rn_roi_compute(&res, &in, &err), 0);
+	CHECK_NEAR(res.campaigns[0].roi_total, 4.0 / 3.0, 1e-15); /* (60 + 10 - 30) / 30 */
+	CHECK_NEAR(res.channels[0].cac, 30, 0);
+	rn_roi_free(&res);
+	rn_interner_free(ds.ids);
+	rn_interner_free(ds.campaigns);
+	rn_interner_free(ds.channels);
+}
+
 static void test_errors(void)
 {
 	uint32_t campaign[2] = {0, NONE};
@@ -204,6 +249,7 @@ static void test_errors(void)
 int main(void)
 {
 	test_table();
+	test_from_dataset();
 	test_errors();
 	return check_report();
 }

@@ -192,6 +192,12 @@ typedef struct rn_roi_result {
 	uint64_t referred_with_campaign;       /* in the programme and in a campaign row */
 } rn_roi_result;
 
+/* Fills an rn_roi_input from a dataset after rn_dataset_finish: the customer count and the
+ * campaign/channel counts from its interners (0 when absent), the customers' columns and the
+ * tables it has. */
+void rn_roi_input_from_dataset(rn_roi_input *in, const rn_dataset *ds, const double *clv,
+			       const double *network_value, const rn_attribution *attribution,
+			       double incremental_share);
 /* Negative, NaN or infinite spend, or an index out of range, is RN_EDATA naming the row. */
 int rn_roi_compute(rn_roi_result *out, const rn_roi_input *in, rn_error *err);
 void rn_roi_free(rn_roi_result *res);
@@ -261,12 +267,12 @@ typedef struct rn_mix_result {
 
 /* Builds weekly series per channel from the customers (acquired, channel) and the spend rows
  * (date, channel) and fits every channel that has spend.  roi (may be NULL) supplies value per
- * customer (V / n) and the wom multiplier per channel.  channel_names (may be NULL) label
- * errors. */
+ * customer (V / n) and the wom multiplier per channel.  channel_names (may be NULL; e.g.
+ * rn_dataset.channels) label errors. */
 int rn_mix_fit(rn_mix_result *out, uint32_t n, const int32_t *acquired,
 	       const uint32_t *channel, uint32_t n_channels, const rn_spend *spend,
 	       const rn_roi_result *roi, const rn_mix_params *par,
-	       const char *const *channel_names, rn_error *err);
+	       const rn_interner *channel_names, rn_error *err);
 void rn_mix_free(rn_mix_result *res);
 
 

@@ -483,7 +483,7 @@ done:
 int rn_mix_fit(rn_mix_result *out, uint32_t n, const int32_t *acquired,
 	       const uint32_t *channel, uint32_t n_channels, const rn_spend *spend,
 	       const rn_roi_result *roi, const rn_mix_params *par,
-	       const char *const *channel_names, rn_error *err)
+	       const rn_interner *channel_names, rn_error *err)
 {
 	memset(out, 0, sizeof *out);
 	if (!spend || spend->count == 0)
@@ -575,8 +575,9 @@ int rn_mix_fit(rn_mix_result *out, uint32_t n, const int32_t *acquired,
 			wom = (row->defined & RN_ROI_WOM) ? row->wom_multiplier : 0.0;
 		}
 		char label[RN_ID_MAX_BYTES + 32];
-		if (channel_names && channel_names[h])
-			snprintf(label, sizeof label, "channel '%s'", channel_names[h]);
+		if (channel_names && h < rn_interner_count(channel_names))
+			snprintf(label, sizeof label, "channel '%s'",
+				 rn_interner_string(channel_names, h, NULL));
 		else
 			snprintf(label, sizeof label, "channel %u", h);
 		rn_mix_params local = *par;

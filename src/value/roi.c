@@ -34,6 +34,26 @@ void rn_roi_free(rn_roi_result *res)
 	memset(res, 0, sizeof *res);
 }
 
+void rn_roi_input_from_dataset(rn_roi_input *in, const rn_dataset *ds, const double *clv,
+			       const double *network_value, const rn_attribution *attribution,
+			       double incremental_share)
+{
+	memset(in, 0, sizeof *in);
+	in->n = ds->ids ? rn_interner_count(ds->ids) : ds->customers.count;
+	in->n_campaigns = ds->campaigns ? rn_interner_count(ds->campaigns) : 0;
+	in->n_channels = ds->channels ? rn_interner_count(ds->channels) : 0;
+	in->campaign = ds->customers.campaign;
+	in->channel = ds->customers.channel;
+	in->acquired = ds->customers.acquired;
+	in->clv = clv;
+	in->network_value = network_value;
+	in->spend = ds->has_spend ? &ds->spend : NULL;
+	in->transactions = ds->has_transactions ? &ds->transactions : NULL;
+	in->referrals = &ds->referrals;
+	in->attribution = attribution;
+	in->incremental_share = incremental_share;
+}
+
 /* Fills the ratios of a row from spend, customers and values. */
 static void finish_row(rn_roi_row *row)
 {
