@@ -100,15 +100,23 @@ int main(int argc, char **argv)
 		double cac;
 		bool defined;
 		rn_mean_paid_cac(&sp, n, campaign, &cac, &defined);
-		if (rn_referral_value_compute(&rv, &attr, clv, acquired, &par, cac, defined, &err)) {
+		if (rn_referral_value_compute(&rv, &attr, clv, acquired, &par, cac, defined,
+					      &err)) {
 			fprintf(stderr, "value: %s\n", err.message);
 			return 1;
 		}
 		double t2 = rn_now();
-		rn_roi_input in = {.n = n, .n_campaigns = CAMPAIGNS, .n_channels = CHANNELS,
-				   .campaign = campaign, .channel = channel, .acquired = acquired,
-				   .clv = clv, .network_value = rv.network_value, .spend = &sp,
-				   .referrals = &refs, .attribution = &attr,
+		rn_roi_input in = {.n = n,
+				   .n_campaigns = CAMPAIGNS,
+				   .n_channels = CHANNELS,
+				   .campaign = campaign,
+				   .channel = channel,
+				   .acquired = acquired,
+				   .clv = clv,
+				   .network_value = rv.network_value,
+				   .spend = &sp,
+				   .referrals = &refs,
+				   .attribution = &attr,
 				   .incremental_share = par.incremental_share};
 		if (rn_roi_compute(&roi, &in, &err)) {
 			fprintf(stderr, "roi: %s\n", err.message);
@@ -129,7 +137,8 @@ int main(int argc, char **argv)
 			double delay = (double)(attr.date[e] - acquired[u]);
 			if (delay > par.horizon_days)
 				continue;
-			double delta = pow(1.0 + par.discount_rate, -(delay < 0 ? 0 : delay) / 365.25);
+			double delta =
+			    pow(1.0 + par.discount_rate, -(delay < 0 ? 0 : delay) / 365.25);
 			rhs += attr.share[e] * delta *
 			       (rv.contribution[v] + par.generation_decay * rv.network_value[v]);
 		}

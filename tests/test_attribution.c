@@ -158,10 +158,10 @@ static void test_duplicates_self_late(void)
 	init_rows(&r);
 	add(&r, 0, 2, 10, 1, 0);
 	add(&r, 1, 2, 12, 1, 0);
-	add(&r, 0, 2, 5, 1, 0);   /* same pair again, earlier date */
-	add(&r, 3, 3, 1, 1, 1);   /* self-referral */
-	add(&r, 0, 1, 30, 1, 0);  /* 1 acquired on day 20: late */
-	add(&r, 4, 0, 1, 0, 0);   /* weight 0 only */
+	add(&r, 0, 2, 5, 1, 0);	 /* same pair again, earlier date */
+	add(&r, 3, 3, 1, 1, 1);	 /* self-referral */
+	add(&r, 0, 1, 30, 1, 0); /* 1 acquired on day 20: late */
+	add(&r, 4, 0, 1, 0, 0);	 /* weight 0 only */
 	int32_t acquired[5] = {5, 20, 100, 1, 0};
 	rn_error err;
 	rn_attribution a;
@@ -172,7 +172,7 @@ static void test_duplicates_self_late(void)
 	CHECK_INT(a.self_referrals, 1);
 	CHECK_INT(a.late_rows, 1);
 	CHECK_INT(a.unattributed_customers, 2); /* 1 (late only) and 3 (self only) */
-	CHECK_INT(a.attributed_customers, 2);   /* 2 and 0 */
+	CHECK_INT(a.attributed_customers, 2);	/* 2 and 0 */
 	CHECK(!a.attributed[1] && !a.attributed[3]);
 	CHECK_NEAR(a.reward[3], 1.0, 0);
 	CHECK_NEAR(share_of(&a, 4, 0), 1.0, 0);
@@ -181,7 +181,7 @@ static void test_duplicates_self_late(void)
 	CHECK_INT(rn_attribution_build(&a, 5, &r.refs, acquired, RN_ATTR_WEIGHT, &err), 0);
 	CHECK_NEAR(share_of(&a, 0, 2), 2.0 / 3.0, 1e-15); /* two rows of weight 1 against one */
 	CHECK_NEAR(share_of(&a, 1, 2), 1.0 / 3.0, 1e-15);
-	CHECK_INT(a.zero_weight_customers, 1);            /* customer 0: equal shares instead */
+	CHECK_INT(a.zero_weight_customers, 1); /* customer 0: equal shares instead */
 	CHECK_NEAR(share_of(&a, 4, 0), 1.0, 0);
 	/* Shares of every attributed customer sum to 1. */
 	double sum[5] = {0};

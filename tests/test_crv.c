@@ -226,7 +226,8 @@ static void test_two_referrers_policies(void)
 		rn_attribution a;
 		rn_referral_value rv;
 		CHECK_INT(rn_attribution_build(&a, 4, &r.refs, acquired, pol[i], &err), 0);
-		CHECK_INT(rn_referral_value_compute(&rv, &a, clv, acquired, &par, 0, false, &err), 0);
+		CHECK_INT(rn_referral_value_compute(&rv, &a, clv, acquired, &par, 0, false, &err),
+			  0);
 		CHECK_NEAR(rv.crv[0], crv0[i], 1e-13);
 		CHECK_NEAR(rv.crv[1], crv1[i], 1e-13);
 		CHECK_NEAR(rv.network_value[0], crv0[i] * (1.0 + 20.0 / 90.0), 1e-12);
@@ -268,8 +269,8 @@ static void test_median_thresholds(void)
 		CHECK_NEAR(rv.clv_threshold, want, 0);
 		CHECK_NEAR(rv.crv_threshold, 0.0, 0);
 		for (uint32_t i = 0; i < n; i++)
-			CHECK_INT(rv.quadrant[i], clv[i] >= want && clv[i] > 0 ? RN_QUAD_AFFLUENT
-										: RN_QUAD_MISER);
+			CHECK_INT(rv.quadrant[i],
+				  clv[i] >= want && clv[i] > 0 ? RN_QUAD_AFFLUENT : RN_QUAD_MISER);
 		rn_referral_value_free(&rv);
 		rn_attribution_free(&a);
 	}

@@ -122,9 +122,8 @@ static void test_exact_recovery(void)
 	CHECK(ch.r_squared > 0.9999);
 	CHECK(!ch.roi.has_interval);
 	/* After the word-of-mouth multiplier: value 50 * 1.25. */
-	CHECK_NEAR(ch.roi_wom.value, (ch.contribution.value * VALUE * 1.25 - s.total_spend) /
-					     s.total_spend,
-		   1e-12);
+	CHECK_NEAR(ch.roi_wom.value,
+		   (ch.contribution.value * VALUE * 1.25 - s.total_spend) / s.total_spend, 1e-12);
 	CHECK_NEAR(ch.cost_per_incremental.value, s.total_spend / ch.contribution.value, 1e-9);
 	CHECK_NEAR(ch.spend, s.total_spend, 1e-9);
 }
@@ -132,9 +131,10 @@ static void test_exact_recovery(void)
 /* Noisy data (sd 2 customers/week against a weekly response of up to 40) with K off the grid,
  * over 30 seeds.  Measured (this build): relative error of ROI + 1 (value returned per unit of
  * spend) has mean +0.019, RMS 0.072, max 0.17; of marginal ROI + 1 mean -0.001, RMS 0.059,
- * max 0.17; theta found exactly in 28 of 30; bootstrap intervals contain the true ROI in 26.  The spread comes from choosing the curve on 31
- * held-out weeks.  The checks leave ~40 % headroom on each and test the bias at ~3 standard
- * errors (RMS / sqrt(30) = 0.013): mean within 0.04, RMS below 0.10, max below 0.25. */
+ * max 0.17; theta found exactly in 28 of 30; bootstrap intervals contain the true ROI in 26.  The
+ * spread comes from choosing the curve on 31 held-out weeks.  The checks leave ~40 % headroom on
+ * each and test the bias at ~3 standard errors (RMS / sqrt(30) = 0.013): mean within 0.04, RMS
+ * below 0.10, max below 0.25. */
 static void test_noisy_recovery(void)
 {
 	enum { SEEDS = 30 };
@@ -148,9 +148,9 @@ static void test_noisy_recovery(void)
 		par.bootstrap = 100;
 		rn_mix_channel ch;
 		rn_error err;
-		CHECK_INT(rn_mix_fit_series(&ch, s.spend, s.acq, WEEKS, VALUE, 0.0, &par, "search",
-					    &err),
-			  0);
+		CHECK_INT(
+		    rn_mix_fit_series(&ch, s.spend, s.acq, WEEKS, VALUE, 0.0, &par, "search", &err),
+		    0);
 		double e = (ch.roi.value - s.roi) / (s.roi + 1.0);
 		double me = (ch.marginal_roi.value - s.marginal_roi) / (s.marginal_roi + 1.0);
 		sum += e;
@@ -161,7 +161,8 @@ static void test_noisy_recovery(void)
 		mworst = fmax(mworst, fabs(me));
 		theta_hits += ch.theta == TRUE_THETA;
 		inside += ch.roi.lo <= s.roi && s.roi <= ch.roi.hi;
-		CHECK(ch.roi.has_interval && ch.roi.lo <= ch.roi.value && ch.roi.value <= ch.roi.hi);
+		CHECK(ch.roi.has_interval && ch.roi.lo <= ch.roi.value &&
+		      ch.roi.value <= ch.roi.hi);
 		CHECK(!ch.roi_wom.defined); /* no multiplier given */
 	}
 	CHECK_NEAR(sum / SEEDS, 0.0, 0.04);
@@ -175,8 +176,9 @@ static void test_noisy_recovery(void)
 	 * only among grid neighbours, so some selection spread is missing (docs/VALUE_MODELS.md);
 	 * 22 is ~2 binomial standard deviations below the measured rate. */
 	CHECK(inside >= 22);
-	fprintf(stderr, "mix recovery over %d seeds: roi error mean %.4f rms %.4f max %.4f; "
-			"marginal mean %.4f rms %.4f max %.4f; theta exact %d; interval covers %d\n",
+	fprintf(stderr,
+		"mix recovery over %d seeds: roi error mean %.4f rms %.4f max %.4f; "
+		"marginal mean %.4f rms %.4f max %.4f; theta exact %d; interval covers %d\n",
 		SEEDS, sum / SEEDS, sqrt(sum_sq / SEEDS), worst, msum / SEEDS,
 		sqrt(msum_sq / SEEDS), mworst, theta_hits, inside);
 }
@@ -219,7 +221,8 @@ static void test_errors(void)
 	/* 7 parameters (intercept, trend, 2 harmonic pairs, response): at least 21 weeks. */
 	CHECK_INT(rn_mix_fit_series(&ch, spend, acq, 20, VALUE, 0, &par, "channel 'tv'", &err),
 		  RN_EDATA);
-	CHECK_CONTAINS(err.message, "channel 'tv': 20 weeks of data, the mix model needs at least 21");
+	CHECK_CONTAINS(err.message,
+		       "channel 'tv': 20 weeks of data, the mix model needs at least 21");
 	CHECK_INT(rn_mix_fit_series(&ch, spend, acq, 21, VALUE, 0, &par, "tv", &err), 0);
 	par.harmonics = 0; /* 3 parameters: 9 weeks */
 	CHECK_INT(rn_mix_fit_series(&ch, spend, acq, 8, VALUE, 0, &par, "tv", &err), RN_EDATA);
@@ -286,8 +289,11 @@ static void test_dataset(void)
 	sp_channel[rows - 1] = UINT32_MAX;
 	sp_date[rows - 1] = 7000;
 	sp_amount[rows - 1] = 1e6;
-	rn_spend sp = {.count = rows, .campaign = sp_campaign, .channel = sp_channel,
-		       .date = sp_date, .amount = sp_amount};
+	rn_spend sp = {.count = rows,
+		       .campaign = sp_campaign,
+		       .channel = sp_channel,
+		       .date = sp_date,
+		       .amount = sp_amount};
 
 	rn_mix_params par;
 	rn_mix_params_default(&par);
@@ -338,10 +344,12 @@ static void test_dataset(void)
 	for (uint32_t i = 0; i < n; i++)
 		if (acquired[i] != RN_DATE_NONE && acquired[i] >= 7000 + 70)
 			acquired[i] = RN_DATE_NONE;
-	CHECK_INT(rn_mix_fit(&res, n, acquired, channel, 2, &sp, NULL, &par, names, &err), RN_EDATA);
+	CHECK_INT(rn_mix_fit(&res, n, acquired, channel, 2, &sp, NULL, &par, names, &err),
+		  RN_EDATA);
 	CHECK_CONTAINS(err.message, "channel 'search': 10 weeks of data");
 	sp.count = 0;
-	CHECK_INT(rn_mix_fit(&res, n, acquired, channel, 2, &sp, NULL, &par, names, &err), RN_EDATA);
+	CHECK_INT(rn_mix_fit(&res, n, acquired, channel, 2, &sp, NULL, &par, names, &err),
+		  RN_EDATA);
 
 	/* Every allocation failure is RN_ENOMEM and leaks nothing (ASan build). */
 	sp.count = rows;

@@ -40,25 +40,37 @@ static void test_table(void)
 	uint32_t sp_channel[4] = {0, 0, 0, NONE};
 	int32_t sp_date[4] = {1, 8, 8, 15};
 	double sp_amount[4] = {40, 20, 40, 25};
-	rn_spend sp = {.count = 4, .campaign = sp_campaign, .channel = sp_channel,
-		       .date = sp_date, .amount = sp_amount};
+	rn_spend sp = {.count = 4,
+		       .campaign = sp_campaign,
+		       .channel = sp_channel,
+		       .date = sp_date,
+		       .amount = sp_amount};
 	uint32_t referrer[3] = {0, 3, 0}, referred[3] = {3, 4, 5};
 	float reward[3] = {5, 5, 2};
-	rn_referrals refs = {.count = 3, .referrer = referrer, .referred = referred,
-			     .reward = reward};
+	rn_referrals refs = {
+	    .count = 3, .referrer = referrer, .referred = referred, .reward = reward};
 	uint32_t tx_customer[3] = {0, 1, 5};
 	int32_t tx_date[3] = {9, 12, 3}; /* customer 0 bought the day before acquisition */
 	double tx_amount[3] = {1, 1, 1};
-	rn_transactions tx = {.count = 3, .customer = tx_customer, .date = tx_date,
-			      .amount = tx_amount};
+	rn_transactions tx = {
+	    .count = 3, .customer = tx_customer, .date = tx_date, .amount = tx_amount};
 	rn_error err;
 	rn_attribution attr;
 	CHECK_INT(rn_attribution_build(&attr, 6, &refs, acquired, RN_ATTR_EQUAL, &err), 0);
 
-	rn_roi_input in = {.n = 6, .n_campaigns = 4, .n_channels = 2, .campaign = campaign,
-			   .channel = channel, .acquired = acquired, .clv = clv,
-			   .network_value = nv, .spend = &sp, .transactions = &tx,
-			   .referrals = &refs, .attribution = &attr, .incremental_share = 0.5};
+	rn_roi_input in = {.n = 6,
+			   .n_campaigns = 4,
+			   .n_channels = 2,
+			   .campaign = campaign,
+			   .channel = channel,
+			   .acquired = acquired,
+			   .clv = clv,
+			   .network_value = nv,
+			   .spend = &sp,
+			   .transactions = &tx,
+			   .referrals = &refs,
+			   .attribution = &attr,
+			   .incremental_share = 0.5};
 	rn_roi_result res;
 	CHECK_INT(rn_roi_compute(&res, &in, &err), 0);
 
@@ -175,8 +187,11 @@ static void test_from_dataset(void)
 	uint32_t sp_campaign[1] = {0}, sp_channel[1] = {0};
 	int32_t sp_date[1] = {1};
 	double sp_amount[1] = {30};
-	ds.spend = (rn_spend){.count = 1, .campaign = sp_campaign, .channel = sp_channel,
-			      .date = sp_date, .amount = sp_amount};
+	ds.spend = (rn_spend){.count = 1,
+			      .campaign = sp_campaign,
+			      .channel = sp_channel,
+			      .date = sp_date,
+			      .amount = sp_amount};
 	ds.has_spend = true;
 	double clv[3] = {20, 40, 5}, nv[3] = {10, 0, 0};
 	rn_roi_input in;
@@ -204,8 +219,13 @@ static void test_errors(void)
 	int32_t sp_date[2] = {1, 2};
 	double sp_amount[2] = {10, -5};
 	rn_spend sp = {.count = 2, .campaign = sp_campaign, .date = sp_date, .amount = sp_amount};
-	rn_roi_input in = {.n = 2, .n_campaigns = 1, .campaign = campaign, .clv = clv,
-			   .network_value = nv, .spend = &sp, .incremental_share = 0.5};
+	rn_roi_input in = {.n = 2,
+			   .n_campaigns = 1,
+			   .campaign = campaign,
+			   .clv = clv,
+			   .network_value = nv,
+			   .spend = &sp,
+			   .incremental_share = 0.5};
 	rn_roi_result res;
 	rn_error err;
 	CHECK_INT(rn_roi_compute(&res, &in, &err), RN_EDATA);

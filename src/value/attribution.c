@@ -34,10 +34,14 @@ int rn_attribution_policy_parse(const char *s, rn_attribution_policy *out)
 const char *rn_attribution_policy_name(rn_attribution_policy policy)
 {
 	switch (policy) {
-	case RN_ATTR_EQUAL: return "equal";
-	case RN_ATTR_FIRST: return "first";
-	case RN_ATTR_LAST: return "last";
-	case RN_ATTR_WEIGHT: return "weight";
+	case RN_ATTR_EQUAL:
+		return "equal";
+	case RN_ATTR_FIRST:
+		return "first";
+	case RN_ATTR_LAST:
+		return "last";
+	case RN_ATTR_WEIGHT:
+		return "weight";
 	}
 	return "unknown";
 }
@@ -126,7 +130,8 @@ static void split_shares(triples *t, uint32_t v, candidate *cand, size_t k,
 		int32_t date = RN_DATE_NONE;
 		for (; j < k && cand[j].referrer == cand[i].referrer; j++) {
 			w += cand[j].weight;
-			if (cand[j].date != RN_DATE_NONE && (date == RN_DATE_NONE || cand[j].date < date))
+			if (cand[j].date != RN_DATE_NONE &&
+			    (date == RN_DATE_NONE || cand[j].date < date))
 				date = cand[j].date;
 		}
 		double share = by_weight ? w / total : 1.0 / (double)distinct;
@@ -146,19 +151,22 @@ int rn_attribution_build(rn_attribution *out, uint32_t n, const rn_referrals *re
 	uint64_t rows = refs ? refs->count : 0;
 	for (uint64_t r = 0; r < rows; r++) {
 		if (refs->referrer[r] >= n || refs->referred[r] >= n)
-			return rn_error_set(err, RN_EDATA, NULL, refs->line ? refs->line[r] : 0, 0,
-					    "referral row %llu names customer index %u, only %u "
-					    "customers exist",
-					    (unsigned long long)r + 1,
-					    refs->referrer[r] >= n ? refs->referrer[r] : refs->referred[r], n);
+			return rn_error_set(
+			    err, RN_EDATA, NULL, refs->line ? refs->line[r] : 0, 0,
+			    "referral row %llu names customer index %u, only %u "
+			    "customers exist",
+			    (unsigned long long)r + 1,
+			    refs->referrer[r] >= n ? refs->referrer[r] : refs->referred[r], n);
 		if (refs->weight && !(refs->weight[r] >= 0.0f && isfinite(refs->weight[r])))
-			return rn_error_set(err, RN_EDATA, NULL, refs->line ? refs->line[r] : 0, 0,
-					    "referral row %llu: weight must be a finite number >= 0",
-					    (unsigned long long)r + 1);
+			return rn_error_set(
+			    err, RN_EDATA, NULL, refs->line ? refs->line[r] : 0, 0,
+			    "referral row %llu: weight must be a finite number >= 0",
+			    (unsigned long long)r + 1);
 		if (refs->reward && !(refs->reward[r] >= 0.0f && isfinite(refs->reward[r])))
-			return rn_error_set(err, RN_EDATA, NULL, refs->line ? refs->line[r] : 0, 0,
-					    "referral row %llu: reward must be a finite number >= 0",
-					    (unsigned long long)r + 1);
+			return rn_error_set(
+			    err, RN_EDATA, NULL, refs->line ? refs->line[r] : 0, 0,
+			    "referral row %llu: reward must be a finite number >= 0",
+			    (unsigned long long)r + 1);
 	}
 
 	int rc = RN_ENOMEM;

@@ -51,10 +51,14 @@ void rn_referral_params_default(rn_referral_params *par)
 const char *rn_quadrant_name(rn_quadrant q)
 {
 	switch (q) {
-	case RN_QUAD_MISER: return "Misers";
-	case RN_QUAD_AFFLUENT: return "Affluents";
-	case RN_QUAD_ADVOCATE: return "Advocates";
-	case RN_QUAD_CHAMPION: return "Champions";
+	case RN_QUAD_MISER:
+		return "Misers";
+	case RN_QUAD_AFFLUENT:
+		return "Affluents";
+	case RN_QUAD_ADVOCATE:
+		return "Advocates";
+	case RN_QUAD_CHAMPION:
+		return "Champions";
 	}
 	return "unknown";
 }
@@ -213,7 +217,8 @@ static double median(const double *v, uint32_t n, double *scratch)
 	double upper = select_kth(scratch, n, half);
 	if (n % 2)
 		return upper;
-	/* After selection everything below index half is <= upper: the lower middle is their max. */
+	/* After selection everything below index half is <= upper: the lower middle is their max.
+	 */
 	double lower = scratch[0];
 	for (size_t i = 1; i < half; i++)
 		if (scratch[i] > lower)
@@ -251,10 +256,9 @@ static int check_params(const rn_referral_params *par, rn_error *err)
 	return RN_OK;
 }
 
-int rn_referral_value_compute(rn_referral_value *out, const rn_attribution *attr,
-			      const double *clv, const int32_t *acquired,
-			      const rn_referral_params *par, double paid_cac,
-			      bool paid_cac_defined, rn_error *err)
+int rn_referral_value_compute(rn_referral_value *out, const rn_attribution *attr, const double *clv,
+			      const int32_t *acquired, const rn_referral_params *par,
+			      double paid_cac, bool paid_cac_defined, rn_error *err)
 {
 	memset(out, 0, sizeof *out);
 	int rc = check_params(par, err);
@@ -337,9 +341,10 @@ int rn_referral_value_compute(rn_referral_value *out, const rn_attribution *attr
 		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for quadrants");
 		goto fail;
 	}
-	out->clv_threshold = isnan(par->clv_threshold) ? median(clv, n, scratch) : par->clv_threshold;
+	out->clv_threshold =
+	    isnan(par->clv_threshold) ? median(clv, n, scratch) : par->clv_threshold;
 	out->crv_threshold =
-		isnan(par->crv_threshold) ? median(out->crv, n, scratch) : par->crv_threshold;
+	    isnan(par->crv_threshold) ? median(out->crv, n, scratch) : par->crv_threshold;
 	rn_free(scratch);
 	for (uint32_t v = 0; v < n; v++) {
 		bool high_clv = clv[v] >= out->clv_threshold && clv[v] > 0.0;

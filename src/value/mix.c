@@ -54,9 +54,8 @@ extern void openblas_set_num_threads(int num_threads);
 
 static const double theta_grid[] = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
 /* K / median positive adstock: 2^(i/4), i = -8..8 (steps of ~19 %, from 1/4 to 4). */
-static const double k_grid[] = {0.25,   0.2973, 0.3536, 0.4204, 0.5,    0.5946,
-				0.7071, 0.8409, 1.0,    1.1892, 1.4142, 1.6818,
-				2.0,    2.3784, 2.8284, 3.3636, 4.0};
+static const double k_grid[] = {0.25,	0.2973, 0.3536, 0.4204, 0.5,	0.5946, 0.7071, 0.8409, 1.0,
+				1.1892, 1.4142, 1.6818, 2.0,	2.3784, 2.8284, 3.3636, 4.0};
 static const double s_grid[] = {0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0};
 #define GRID_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -121,8 +120,7 @@ static int cmp_double(const void *pa, const void *pb)
 
 /* Ridge fit on rows [0, rows): coefficients on the original scale into beta (P entries).
  * Returns the LAPACK info (0 ok). */
-static int ridge_fit(const design *d, const double *y, uint32_t rows, double lambda,
-		     double *beta)
+static int ridge_fit(const design *d, const double *y, uint32_t rows, double lambda, double *beta)
 {
 	uint32_t p = d->params;
 	double mean[MIX_MAX_PARAMS], scale[MIX_MAX_PARAMS];
@@ -232,20 +230,21 @@ static void fill_outputs(rn_mix_channel *out, const response *r)
 	double value = out->value_per_customer;
 	if (value > 0.0 && isfinite(value)) {
 		out->roi = linear_estimate(r->c, r->c_lo, r->c_hi, iv, value / spend, -1.0);
-		out->marginal_roi = linear_estimate(r->m, r->m_lo, r->m_hi, iv, value / spend, -1.0);
+		out->marginal_roi =
+		    linear_estimate(r->m, r->m_lo, r->m_hi, iv, value / spend, -1.0);
 		double wom = out->wom_multiplier;
 		if (wom > 0.0 && isfinite(wom)) {
 			out->roi_wom =
-				linear_estimate(r->c, r->c_lo, r->c_hi, iv, value * wom / spend, -1.0);
+			    linear_estimate(r->c, r->c_lo, r->c_hi, iv, value * wom / spend, -1.0);
 			out->marginal_roi_wom =
-				linear_estimate(r->m, r->m_lo, r->m_hi, iv, value * wom / spend, -1.0);
+			    linear_estimate(r->m, r->m_lo, r->m_hi, iv, value * wom / spend, -1.0);
 		}
 	}
 }
 
 /* The candidate curves: adstock for every theta on the grid and its median positive value. */
 typedef struct candidates {
-	double *adstock;  /* GRID_LEN(theta_grid) x weeks */
+	double *adstock; /* GRID_LEN(theta_grid) x weeks */
 	double median[GRID_LEN(theta_grid)];
 } candidates;
 
@@ -320,7 +319,8 @@ int rn_mix_fit_series(rn_mix_channel *out, const double *spend, const double *ac
 	for (uint32_t t = 0; t < weeks; t++) {
 		if (!(spend[t] >= 0.0 && isfinite(spend[t])) || !isfinite(acquisitions[t]))
 			return rn_error_set(err, RN_EDATA, NULL, 0, 0,
-					    "%s: week %u has a negative or non-finite value", name, t);
+					    "%s: week %u has a negative or non-finite value", name,
+					    t);
 		lo_spend = fmin(lo_spend, spend[t]);
 		hi_spend = fmax(hi_spend, spend[t]);
 		total += spend[t];
@@ -350,8 +350,8 @@ int rn_mix_fit_series(rn_mix_channel *out, const double *spend, const double *ac
 	double *contrib = rn_malloc_array(par->bootstrap, sizeof(double));
 	double *marginal = rn_malloc_array(par->bootstrap, sizeof(double));
 	int rc = RN_OK;
-	if (!d.x || !cand.adstock || !sorted || !yboot || !fitted || !resid || !betas ||
-	    !contrib || !marginal) {
+	if (!d.x || !cand.adstock || !sorted || !yboot || !fitted || !resid || !betas || !contrib ||
+	    !marginal) {
 		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for the mix model");
 		goto done;
 	}
@@ -375,8 +375,9 @@ int rn_mix_fit_series(rn_mix_channel *out, const double *spend, const double *ac
 			if (ad_theta[t] > 0.0)
 				sorted[positive++] = ad_theta[t];
 		qsort(sorted, positive, sizeof *sorted, cmp_double);
-		cand.median[it] = positive % 2 ? sorted[positive / 2]
-					       : 0.5 * (sorted[positive / 2 - 1] + sorted[positive / 2]);
+		cand.median[it] = positive % 2
+				      ? sorted[positive / 2]
+				      : 0.5 * (sorted[positive / 2 - 1] + sorted[positive / 2]);
 	}
 
 	uint32_t holdout = (uint32_t)floor(par->holdout_fraction * weeks);
@@ -443,8 +444,8 @@ int rn_mix_fit_series(rn_mix_channel *out, const double *spend, const double *ac
 			if (!isfinite(search(&d, yboot, train, par->ridge, &cand, lo, hi, rp)))
 				continue;
 			double rep[MIX_MAX_PARAMS], rh, rs;
-			set_response(&d, cand.adstock + rp[0] * weeks, k_grid[rp[1]] * cand.median[rp[0]],
-				     s_grid[rp[2]], &rh, &rs);
+			set_response(&d, cand.adstock + rp[0] * weeks,
+				     k_grid[rp[1]] * cand.median[rp[0]], s_grid[rp[2]], &rh, &rs);
 			if (ridge_fit(&d, yboot, weeks, par->ridge, rep) != 0)
 				continue;
 			betas[reps] = rep[p - 1];
@@ -480,10 +481,9 @@ done:
 	return rc;
 }
 
-int rn_mix_fit(rn_mix_result *out, uint32_t n, const int32_t *acquired,
-	       const uint32_t *channel, uint32_t n_channels, const rn_spend *spend,
-	       const rn_roi_result *roi, const rn_mix_params *par,
-	       const rn_interner *channel_names, rn_error *err)
+int rn_mix_fit(rn_mix_result *out, uint32_t n, const int32_t *acquired, const uint32_t *channel,
+	       uint32_t n_channels, const rn_spend *spend, const rn_roi_result *roi,
+	       const rn_mix_params *par, const rn_interner *channel_names, rn_error *err)
 {
 	memset(out, 0, sizeof *out);
 	if (!spend || spend->count == 0)
@@ -505,10 +505,11 @@ int rn_mix_fit(rn_mix_result *out, uint32_t n, const int32_t *acquired,
 		}
 		if (h >= n_channels || spend->date[i] == RN_DATE_NONE ||
 		    !(spend->amount[i] >= 0.0 && isfinite(spend->amount[i]))) {
-			rc = rn_error_set(err, RN_EDATA, NULL, 0, 0,
-					  "spend row %llu: channel out of range, no date, or amount "
-					  "not a finite number >= 0",
-					  (unsigned long long)i + 1);
+			rc =
+			    rn_error_set(err, RN_EDATA, NULL, 0, 0,
+					 "spend row %llu: channel out of range, no date, or amount "
+					 "not a finite number >= 0",
+					 (unsigned long long)i + 1);
 			goto fail;
 		}
 		modelled[h] = 1;

@@ -77,7 +77,8 @@ static void finish_row(rn_roi_row *row)
 static int check_input(const rn_roi_input *in, rn_error *err)
 {
 	if (!in->clv || !in->network_value)
-		return rn_error_set(err, RN_EINTERNAL, NULL, 0, 0, "ROI needs clv and network value");
+		return rn_error_set(err, RN_EINTERNAL, NULL, 0, 0,
+				    "ROI needs clv and network value");
 	if (!(in->incremental_share >= 0.0 && in->incremental_share <= 1.0))
 		return rn_error_set(err, RN_ECONFIG, NULL, 0, 0,
 				    "referral.incremental_share must be in [0, 1], got %g",
@@ -89,14 +90,16 @@ static int check_input(const rn_roi_input *in, rn_error *err)
 	for (uint32_t v = 0; v < in->n; v++) {
 		uint32_t c = in->campaign ? in->campaign[v] : UINT32_MAX;
 		uint32_t h = in->channel ? in->channel[v] : UINT32_MAX;
-		if ((c != UINT32_MAX && c >= in->n_campaigns) || (h != UINT32_MAX && h >= in->n_channels))
+		if ((c != UINT32_MAX && c >= in->n_campaigns) ||
+		    (h != UINT32_MAX && h >= in->n_channels))
 			return rn_error_set(err, RN_EDATA, NULL, 0, 0,
 					    "customer index %u names campaign/channel index out of "
 					    "range",
 					    v);
 		if (!isfinite(in->clv[v]) || !isfinite(in->network_value[v]))
 			return rn_error_set(err, RN_EDATA, NULL, 0, 0,
-					    "customer index %u: clv or network value is not finite", v);
+					    "customer index %u: clv or network value is not finite",
+					    v);
 	}
 	const rn_spend *sp = in->spend;
 	for (uint64_t i = 0; sp && i < sp->count; i++) {
@@ -117,9 +120,10 @@ static int check_input(const rn_roi_input *in, rn_error *err)
 	const rn_referrals *rf = in->referrals;
 	for (uint64_t i = 0; rf && rf->reward && i < rf->count; i++)
 		if (!(rf->reward[i] >= 0.0f && isfinite(rf->reward[i])))
-			return rn_error_set(err, RN_EDATA, NULL, 0, 0,
-					    "referral row %llu: reward must be a finite number >= 0",
-					    (unsigned long long)i + 1);
+			return rn_error_set(
+			    err, RN_EDATA, NULL, 0, 0,
+			    "referral row %llu: reward must be a finite number >= 0",
+			    (unsigned long long)i + 1);
 	return RN_OK;
 }
 
