@@ -148,7 +148,10 @@ int rn_attribution_build(rn_attribution *out, uint32_t n, const rn_referrals *re
 	if ((unsigned)policy > RN_ATTR_WEIGHT)
 		return rn_error_set(err, RN_ECONFIG, NULL, 0, 0,
 				    "referral.attribution: unknown policy %d", (int)policy);
-	uint64_t rows = refs ? refs->count : 0;
+	static const rn_referrals no_rows;
+	if (!refs)
+		refs = &no_rows;
+	uint64_t rows = refs->count;
 	for (uint64_t r = 0; r < rows; r++) {
 		if (refs->referrer[r] >= n || refs->referred[r] >= n)
 			return rn_error_set(

@@ -362,8 +362,8 @@ int rn_mix_fit_series(rn_mix_channel *out, const double *spend, const double *ac
 		row[1] = (double)t / weeks;
 		for (uint32_t h = 1; h <= par->harmonics; h++) {
 			double angle = 2.0 * M_PI * h * t / par->period_weeks;
-			row[2 * h] = sin(angle);
-			row[2 * h + 1] = cos(angle);
+			row[2 * (size_t)h] = sin(angle);
+			row[2 * (size_t)h + 1] = cos(angle);
 		}
 	}
 
@@ -538,14 +538,15 @@ int rn_mix_fit(rn_mix_result *out, uint32_t n, const int32_t *acquired, const ui
 				  "the mix model needs spend rows with a channel");
 		goto fail;
 	}
-	if ((last - first) / 7 + 1 > MIX_MAX_WEEKS) {
+	int64_t span = (last - first) / 7 + 1;
+	if (span > MIX_MAX_WEEKS) {
 		rc = rn_error_set(err, RN_EDATA, NULL, 0, 0,
 				  "spend and acquisition dates span %lld weeks (more than %u): "
 				  "check the dates",
-				  (long long)((last - first) / 7 + 1), MIX_MAX_WEEKS);
+				  (long long)span, MIX_MAX_WEEKS);
 		goto fail;
 	}
-	uint32_t weeks = (uint32_t)((last - first) / 7 + 1);
+	uint32_t weeks = (uint32_t)span;
 	out->first_week_start = (int32_t)first;
 	out->weeks = weeks;
 	out->channels = rn_calloc(out->count, sizeof *out->channels);
@@ -567,7 +568,7 @@ int rn_mix_fit(rn_mix_result *out, uint32_t n, const int32_t *acquired, const ui
 			if (spend->channel[i] == h)
 				x[(spend->date[i] - first) / 7] += spend->amount[i];
 		for (uint32_t v = 0; v < n; v++)
-			if (channel[v] == h && acquired && acquired[v] != RN_DATE_NONE)
+			if (channel && channel[v] == h && acquired && acquired[v] != RN_DATE_NONE)
 				y[(acquired[v] - first) / 7] += 1.0;
 		double value = 0.0, wom = 0.0;
 		if (roi && h < roi->n_channels) {
