@@ -135,15 +135,19 @@ int rn_network_value_solve(const rn_attribution *attr, const double *weights,
 	memset(nv, 0, (size_t)n * sizeof *nv);
 	uint32_t sweeps = 0;
 	int rc = RN_OK;
+	int64_t count = n;
 	for (;;) {
-		for (uint32_t v = 0; v < n; v++)
+#pragma omp parallel for schedule(static)
+		for (int64_t v = 0; v < count; v++)
 			x[v] = contribution[v] + gamma * nv[v];
 		double change = spmv_rows(attr, weights, x, y, nv);
-		double scale = 1.0;
-		for (uint32_t u = 0; u < n; u++)
+		double scale = 1.0; /* max is exact: the same for any thread count */
+#pragma omp parallel for schedule(static) reduction(max : scale)
+		for (int64_t u = 0; u < count; u++) {
+			nv[u] = y[u];
 			if (fabs(y[u]) > scale)
 				scale = fabs(y[u]);
-		memcpy(nv, y, (size_t)n * sizeof *nv);
+		}
 		sweeps++;
 		if (gamma == 0.0 || change <= NV_TOLERANCE * scale)
 			break;
