@@ -140,7 +140,6 @@ static int build_rows(rn_graph *g, uint64_t m, const uint32_t *source, const uin
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0,
 				    "out of memory building a graph of %llu edges",
 				    (unsigned long long)m);
-	}
 	memcpy(cursor, offsets, ((size_t)n + 1) * sizeof *cursor);
 	for (uint64_t e = 0; e < m; e++) {
 		if (source[e] == target[e])
