@@ -174,10 +174,18 @@ static void test_alloc_failures(void)
 			rn_cascades c;
 			rn_alloc_fail_at(k, 0);
 			switch (f) {
-			case 0: rc = rn_pagerank(&g, NULL, x, NULL, &err); break;
-			case 1: rc = rn_katz(&g, 0.01, 1e-10, x, NULL, &err); break;
-			case 2: rc = rn_reach(&g, &ro, x, NULL, &err); break;
-			case 3: rc = rn_reach(&g, &ro, x, NULL, &err); break;
+			case 0:
+				rc = rn_pagerank(&g, NULL, x, NULL, &err);
+				break;
+			case 1:
+				rc = rn_katz(&g, 0.01, 1e-10, x, NULL, &err);
+				break;
+			case 2:
+				rc = rn_reach(&g, &ro, x, NULL, &err);
+				break;
+			case 3:
+				rc = rn_reach(&g, &ro, x, NULL, &err);
+				break;
 			default:
 				rc = rn_cascades_compute(&g, &c, &err);
 				if (rc == RN_OK)

@@ -17,8 +17,8 @@
 
 #include <math.h>
 
-int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_gap,
-		       double *lower, double *upper, rn_error *err)
+int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_gap, double *lower,
+		       double *upper, rn_error *err)
 {
 	uint32_t n = g->n, count = 0, *sizes = NULL;
 	*lower = *upper = 0.0;
@@ -126,11 +126,12 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lamb
 	if (lambda_max)
 		*lambda_max = hi;
 	if (hi > 0.0 && alpha * hi >= 1.0)
-		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
-				    "Katz alpha %g is too large for this graph: the largest "
-				    "eigenvalue of the referral matrix is %.6g (bounds %.6g..%.6g), so "
-				    "alpha must be below 1/lambda_max = %.6g",
-				    alpha, hi, lo, hi, 1.0 / hi);
+		return rn_error_set(
+		    err, RN_EUSAGE, NULL, 0, 0,
+		    "Katz alpha %g is too large for this graph: the largest "
+		    "eigenvalue of the referral matrix is %.6g (bounds %.6g..%.6g), so "
+		    "alpha must be below 1/lambda_max = %.6g",
+		    alpha, hi, lo, hi, 1.0 / hi);
 	if (g->n == 0)
 		return RN_OK;
 	double *ones = rn_malloc_array(g->n, sizeof *ones);
@@ -147,9 +148,10 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lamb
 		return rc;
 	for (uint32_t v = 0; v < g->n; v++)
 		if (!isfinite(x[v]))
-			return rn_error_set(err, RN_EDATA, NULL, 0, 0,
-					    "Katz scores overflow with alpha %g (customer %u); use a "
-					    "smaller alpha",
-					    alpha, v);
+			return rn_error_set(
+			    err, RN_EDATA, NULL, 0, 0,
+			    "Katz scores overflow with alpha %g (customer %u); use a "
+			    "smaller alpha",
+			    alpha, v);
 	return RN_OK;
 }

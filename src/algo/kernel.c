@@ -84,9 +84,9 @@ static void want_huge_pages(void *ptr, size_t bytes)
 typedef int (*emit_fn)(void *ctx, const uint32_t *members, uint32_t count, uint32_t label);
 
 struct frame {
-	uint64_t pos;  /* next edge of node to examine */
+	uint64_t pos; /* next edge of node to examine */
 	uint32_t node;
-	uint32_t low;  /* Tarjan low-link */
+	uint32_t low; /* Tarjan low-link */
 };
 
 /* Tarjan's search over the nodes not listed in done[0..done_count) (those are treated as
@@ -212,7 +212,7 @@ struct solve_ctx {
 	double tol;
 	uint32_t max_sweeps;
 	double *x;
-	double *y; /* c[v] * x[v], or x itself when c is NULL */
+	double *y;	    /* c[v] * x[v], or x itself when c is NULL */
 	uint32_t *local_of; /* n, position of a node in its cyclic component (solve_local) */
 	rn_solve_stats stats;
 	rn_error *err;
@@ -487,8 +487,7 @@ static int kahn_order(const rn_graph *g, uint32_t *pending, uint32_t *order, uin
  * the loads of one row are few, so the loop would run at DRAM latency; software prefetches
  * PF_* rows ahead (offsets first, then the row, then the y values it will read) keep several
  * misses in flight.  Measured at 1e6 shuffled nodes: see docs/ALGORITHMS.md. */
-static void solve_range(struct solve_ctx *sc, const uint32_t *order, uint32_t begin,
-			uint32_t end)
+static void solve_range(struct solve_ctx *sc, const uint32_t *order, uint32_t begin, uint32_t end)
 {
 	const uint64_t *off = sc->g->offsets;
 	const uint32_t *tgt = sc->g->targets;
@@ -542,12 +541,17 @@ static void solve_acyclic(struct solve_ctx *sc, const uint32_t *order, const uin
 	}
 }
 
-int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *div,
-		    double tol, uint32_t max_sweeps, double *x, rn_solve_stats *stats,
-		    rn_error *err)
+int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *div, double tol,
+		    uint32_t max_sweeps, double *x, rn_solve_stats *stats, rn_error *err)
 {
-	struct solve_ctx sc = {.g = g, .b = b, .div = div, .s = s, .tol = tol,
-			       .max_sweeps = max_sweeps ? max_sweeps : 1, .x = x, .y = x,
+	struct solve_ctx sc = {.g = g,
+			       .b = b,
+			       .div = div,
+			       .s = s,
+			       .tol = tol,
+			       .max_sweeps = max_sweeps ? max_sweeps : 1,
+			       .x = x,
+			       .y = x,
 			       .err = err};
 	if (stats)
 		*stats = sc.stats;

@@ -26,21 +26,22 @@ static const char *const column_names[COL_COUNT] = {"referrals", "referral_weigh
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: refnet rank REFERRALS.csv|GRAPH.rnb [options]\n"
-		"\n"
-		"Per-customer influence centrality as CSV, sorted by PageRank (highest first).\n"
-		"\n"
-		"  --top N             only the N highest-ranked customers (default: all)\n"
-		"  -o, --output FILE   write the CSV to FILE instead of standard output\n"
-		"  --metrics LIST      comma-separated subset of referrals,referral_weight,\n"
-		"                      pagerank,katz,reach (default: all)\n"
-		"  --damping D         PageRank damping factor in [0, 1) (default 0.85)\n"
-		"  --tol T             PageRank L1 tolerance (default 1e-10)\n"
-		"  --katz-alpha A      Katz decay per generation, below 1/lambda_max (default 0.1)\n"
-		"  --reach-exact-max N exact reach up to N customers, HyperLogLog above\n"
-		"                      (default 200000; forests are always exact)\n"
-		"  -h, --help          this help\n");
+	fprintf(
+	    out,
+	    "usage: refnet rank REFERRALS.csv|GRAPH.rnb [options]\n"
+	    "\n"
+	    "Per-customer influence centrality as CSV, sorted by PageRank (highest first).\n"
+	    "\n"
+	    "  --top N             only the N highest-ranked customers (default: all)\n"
+	    "  -o, --output FILE   write the CSV to FILE instead of standard output\n"
+	    "  --metrics LIST      comma-separated subset of referrals,referral_weight,\n"
+	    "                      pagerank,katz,reach (default: all)\n"
+	    "  --damping D         PageRank damping factor in [0, 1) (default 0.85)\n"
+	    "  --tol T             PageRank L1 tolerance (default 1e-10)\n"
+	    "  --katz-alpha A      Katz decay per generation, below 1/lambda_max (default 0.1)\n"
+	    "  --reach-exact-max N exact reach up to N customers, HyperLogLog above\n"
+	    "                      (default 200000; forests are always exact)\n"
+	    "  -h, --help          this help\n");
 }
 
 static int parse_number(const char *text, double *out)
@@ -191,15 +192,15 @@ static int write_csv(FILE *out, const struct rank_run *r, const bool *want, uint
 int cmd_rank(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"top", required_argument, NULL, 't'},
-		{"output", required_argument, NULL, 'o'},
-		{"metrics", required_argument, NULL, 'm'},
-		{"damping", required_argument, NULL, 'd'},
-		{"tol", required_argument, NULL, 'T'},
-		{"katz-alpha", required_argument, NULL, 'a'},
-		{"reach-exact-max", required_argument, NULL, 'x'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"top", required_argument, NULL, 't'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"metrics", required_argument, NULL, 'm'},
+	    {"damping", required_argument, NULL, 'd'},
+	    {"tol", required_argument, NULL, 'T'},
+	    {"katz-alpha", required_argument, NULL, 'a'},
+	    {"reach-exact-max", required_argument, NULL, 'x'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	uint64_t top = UINT64_MAX, exact_max = 200000;
 	const char *output = NULL;
@@ -217,8 +218,8 @@ int cmd_rank(int argc, char **argv)
 			return 0;
 		case 't':
 			if (parse_count(optarg, &top) || top == 0)
-				return cli_usage_error("rank", "--top needs a positive integer, got '%s'",
-						       optarg);
+				return cli_usage_error(
+				    "rank", "--top needs a positive integer, got '%s'", optarg);
 			break;
 		case 'o':
 			output = optarg;
@@ -226,36 +227,36 @@ int cmd_rank(int argc, char **argv)
 		case 'm':
 			if (parse_metrics(optarg, want))
 				return cli_usage_error(
-					"rank",
-					"--metrics takes a comma-separated list of referrals, "
-					"referral_weight, pagerank, katz, reach; got '%s'",
-					optarg);
+				    "rank",
+				    "--metrics takes a comma-separated list of referrals, "
+				    "referral_weight, pagerank, katz, reach; got '%s'",
+				    optarg);
 			break;
 		case 'd':
 			if (parse_number(optarg, &pr_opt.damping) || !(pr_opt.damping >= 0) ||
 			    !(pr_opt.damping < 1))
-				return cli_usage_error("rank", "--damping must be in [0, 1), got '%s'",
-						       optarg);
+				return cli_usage_error(
+				    "rank", "--damping must be in [0, 1), got '%s'", optarg);
 			break;
 		case 'T':
 			if (parse_number(optarg, &pr_opt.tolerance) || !(pr_opt.tolerance > 0))
-				return cli_usage_error("rank", "--tol must be a positive number, got '%s'",
-						       optarg);
+				return cli_usage_error(
+				    "rank", "--tol must be a positive number, got '%s'", optarg);
 			break;
 		case 'a':
 			if (parse_number(optarg, &alpha) || !(alpha > 0))
-				return cli_usage_error("rank",
-						       "--katz-alpha must be a positive number, got '%s'",
-						       optarg);
+				return cli_usage_error(
+				    "rank", "--katz-alpha must be a positive number, got '%s'",
+				    optarg);
 			break;
 		case 'x':
 			if (parse_count(optarg, &exact_max) || exact_max > UINT32_MAX)
-				return cli_usage_error("rank",
-						       "--reach-exact-max needs an integer, got '%s'",
-						       optarg);
+				return cli_usage_error(
+				    "rank", "--reach-exact-max needs an integer, got '%s'", optarg);
 			break;
 		case ':':
-			return cli_usage_error("rank", "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error("rank", "option '%s' needs a value",
+					       argv[optind - 1]);
 		default:
 			return cli_usage_error("rank", "unknown option '%s'", argv[optind - 1]);
 		}
