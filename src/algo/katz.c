@@ -83,7 +83,7 @@ int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_ga
 		}
 		double best_min = 0.0;
 		for (uint32_t k = 0; k < count; k++)
-			if (sizes[k] > 1 && block_min[k] > best_min)
+			if (sizes[k] > 1 && isfinite(block_min[k]) && block_min[k] > best_min)
 				best_min = block_min[k];
 		if (best_min - 1.0 > lo)
 			lo = best_min - 1.0;

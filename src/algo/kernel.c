@@ -272,12 +272,13 @@ static int solve_local(struct solve_ctx *sc, const uint32_t *members, uint32_t c
 	int rc = RN_OK;
 	uint64_t edges = 0;
 	if (!sc->local_of) {
-		sc->local_of = rn_malloc_array(g->n, sizeof *sc->local_of);
+		sc->local_of = rn_calloc(g->n, sizeof *sc->local_of);
 		if (!sc->local_of)
 			return rn_error_set(sc->err, RN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
 	uint32_t *local_of = sc->local_of;
-	/* Membership test without clearing: local_of[w] is trusted only if it points back. */
+	/* Membership test without clearing between components: local_of[w] is trusted only if
+	 * it points back to w. */
 	for (uint32_t i = 0; i < count; i++)
 		local_of[members[i]] = i;
 #define MEMBER(w) (local_of[w] < count && members[local_of[w]] == (w))
