@@ -196,6 +196,9 @@ int rn_btyd_maximise(rn_btyd_eval eval, void *ctx, int dim, double count, const 
 		     const char *const *names, double *params, double *se, double *loglik,
 		     int *iterations, rn_error *err)
 {
+	if (dim < 1 || dim > RN_BTYD_MAX_DIM || !(count > 0.0))
+		return rn_error_set(err, RN_EINTERNAL, NULL, 0, 0,
+				    "%s: invalid problem size (internal error)", model);
 	rn_btyd_gsl_quiet();
 	problem pb = {eval, ctx, dim, count, 0};
 	double theta[RN_BTYD_MAX_DIM];
