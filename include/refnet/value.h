@@ -299,13 +299,11 @@ int rn_referral_value_compute(rn_referral_value *out, const rn_attribution *attr
 			      bool paid_cac_defined, rn_error *err);
 void rn_referral_value_free(rn_referral_value *rv);
 
-/* Solves nv = W (c + gamma nv) by Jacobi sweeps until the largest change is below 1e-12
- * relative to max(1, max|nv|).  weights has attr->m entries (W's values on the attribution
- * pattern).  Needs every column sum of W <= 1 and 0 <= gamma < 1.  Exposed for tests and
- * benchmarks. */
-int rn_network_value_solve(const rn_attribution *attr, const double *weights,
-			   const double *contribution, double gamma, double *nv,
-			   uint32_t *iterations, rn_error *err);
+/* Solves nv = W (c + gamma nv) by Jacobi sweeps of rn_spmv until the largest change is below
+ * 1e-12 relative to max(1, max|nv|).  w is W as a graph (row u: (v, W(u,v)); only n, offsets,
+ * targets and weights are read).  Needs every column sum of W <= 1 and 0 <= gamma < 1. */
+int rn_network_value_solve(const rn_graph *w, const double *contribution, double gamma,
+			   double *nv, uint32_t *iterations, rn_error *err);
 
 /*
  * ROI per campaign and per channel (DESIGN.md "ROI against advertising spend").  Every ratio
