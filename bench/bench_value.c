@@ -161,7 +161,8 @@ int main(int argc, char **argv)
 	/* Attribution: referred u32 + share f64 + date i32 per pair; offsets u64 + reward f64 +
 	 * flag u8 per customer.  Value: W as f32 per pair (during the solve); contribution,
 	 * crv, nv, rlv f64 + quadrant u8 per customer, plus two f64 sweep vectors. */
-	printf("memory: attribution 16 B/pair + 17 B/customer; value 4 B/pair (float W) + 49 B/customer; "
+	printf("memory: attribution 16 B/pair + 17 B/customer; value 4 B/pair (float W) + 49 "
+	       "B/customer; "
 	       "peak RSS %.0f MiB (inputs included)\n",
 	       (double)rn_peak_rss() / 1048576.0);
 	printf("check: max residual %.3g (relative %.3g), customers in rows %llu\n", worst,

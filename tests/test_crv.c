@@ -334,7 +334,7 @@ static void test_thread_determinism(void)
 		double rhs = 0.0;
 		for (uint64_t e = a.offsets[u]; e < a.offsets[u + 1]; e++)
 			rhs += (double)(float)a.share[e] * (one.contribution[a.referred[e]] +
-					     0.9 * one.network_value[a.referred[e]]);
+							    0.9 * one.network_value[a.referred[e]]);
 		worst = fmax(worst, fabs(rhs - one.network_value[u]));
 	}
 	double scale = 1.0;

@@ -91,8 +91,8 @@ void rn_mean_paid_cac(const rn_spend *spend, uint32_t n, const uint32_t *campaig
 	*cac = *defined ? total / (double)paid : 0.0;
 }
 
-int rn_network_value_solve(const rn_graph *w, const double *contribution, double gamma,
-			   double *nv, uint32_t *iterations, rn_error *err)
+int rn_network_value_solve(const rn_graph *w, const double *contribution, double gamma, double *nv,
+			   uint32_t *iterations, rn_error *err)
 {
 	if (!(gamma >= 0.0 && gamma < 1.0))
 		return rn_error_set(err, RN_ECONFIG, NULL, 0, 0,
