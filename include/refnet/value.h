@@ -184,6 +184,14 @@ int rn_time_unit_parse(const char *s, rn_time_unit *out);
 /* ---- Referral value, ROI and the marketing-mix model ----------------------------------- */
 
 /*
+ * Order of use (docs/VALUE_MODELS.md "Referral value and ROI"): rn_attribution_build from the
+ * referral rows -> rn_mean_paid_cac -> rn_referral_value_compute with the CLV array (crv,
+ * network_value, rlv, quadrant per customer) -> rn_roi_input_from_dataset + rn_roi_compute
+ * (campaigns.csv, channels.csv, the programme row) -> rn_mix_fit with the ROI result.  Every
+ * figure that can be undefined carries a flag; writers print such a field as an empty cell.
+ */
+
+/*
  * Attribution (DESIGN.md "Acquisition attribution").  a(u,v) is the share of v's acquisition
  * credited to referrer u.  A referral row is *eligible* unless it is dated strictly after v's
  * acquisition date (such rows are counted in late_rows and credit nobody) or is a self-referral
