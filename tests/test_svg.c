@@ -390,8 +390,12 @@ static void test_invalid_and_csv(void)
 
 int main(void)
 {
+	/* RN_KEEP_SVG=1 keeps the rendered charts for a look (path printed) */
+	const char *keep = getenv("RN_KEEP_SVG");
 	if (mkdtemp(svg_dir))
 		xmllint_available = system("xmllint --version >/dev/null 2>&1") == 0;
+	if (keep)
+		xmllint_available = 1;
 	if (!xmllint_available)
 		fprintf(stderr, "xmllint not found: SVG files checked by the built-in checker only\n");
 	test_nice_ticks();
@@ -405,7 +409,9 @@ int main(void)
 	test_invalid_and_csv();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", svg_dir);
-	if (system(cmd) != 0)
+	if (keep)
+		fprintf(stderr, "charts kept in %s\n", svg_dir);
+	else if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", svg_dir);
 	return check_report();
 }

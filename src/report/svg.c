@@ -489,7 +489,7 @@ static void draw_bar(canvas *c)
 	fprintf(out, "<g class=\"bars\" fill=\"%s\">\n", palette[0]);
 	for (size_t i = 0; i < n; i++) {
 		double y = c->top + band * (double)i;
-		text_at(out, c->left - 6, y + band / 2 + 4, "end", "font-size=\"11\"",
+		text_at(out, c->left - 6, y + band / 2 + 4, "end", "font-size=\"11\" fill=\"#000000\"",
 			ch->categories[i], LABEL_MAX_CHARS);
 		if (!isfinite(s->y[i]))
 			continue;
@@ -543,8 +543,11 @@ static void draw_grouped_bar(canvas *c)
 	double band = (c->right - c->left) / (double)n;
 	double inner = band * 0.8 / (double)(ch->series_count ? ch->series_count : 1);
 	double zero = axis_map(&ay, 0);
-	/* long or many labels are turned so they do not overlap */
-	bool turn = n > 8 || band < 90;
+	/* labels that do not fit under their band are turned so they do not overlap */
+	size_t fit = (size_t)(band / 7.0);
+	bool turn = false;
+	for (size_t i = 0; i < n; i++)
+		turn = turn || utf8_chars(ch->categories[i]) > fit;
 	line(out, c->left, zero, c->right, zero, "stroke=\"#333333\" stroke-width=\"1\"");
 	for (size_t i = 0; i < n; i++) {
 		double x0 = c->left + band * (double)i + band * 0.1;
@@ -587,7 +590,7 @@ static void draw_grouped_bar(canvas *c)
 			fputs("</text>\n", out);
 		} else {
 			text_at(out, cx, c->bottom + 16, "middle", "font-size=\"11\"",
-				ch->categories[i], 14);
+				ch->categories[i], 0);
 		}
 	}
 }
