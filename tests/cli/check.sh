@@ -3,7 +3,7 @@
 # kind of configuration error, the input checks, --print-config and its round trip.
 # Usage: check.sh REFNET SOURCE_DIR BUILD_DIR
 set -u
-refnet=$1 src=$2 build=$3
+refnet=$(realpath "$1") src=$2 build=$3
 data=$src/tests/data/config
 work=$(mktemp -d "$build/check-test-XXXXXX")
 trap 'rm -rf "$work"' EXIT
