@@ -38,6 +38,9 @@ int64_t rn_source_read(rn_source *src, void *buf, size_t cap, rn_error *err);
 const char *rn_source_name(const rn_source *src);
 /* Bytes read from the underlying file so far (compressed bytes for compressed input). */
 uint64_t rn_source_raw_bytes(const rn_source *src);
+/* Test hook: every later rn_source_read returns at most max_bytes (0 = no limit), so tests
+ * can make the CSV reader refill at every possible byte boundary. */
+void rn_source_set_read_limit(rn_source *src, size_t max_bytes);
 void rn_source_close(rn_source *src);
 
 /* ---- CSV tokenizer --------------------------------------------------------------------- */
@@ -77,6 +80,10 @@ uint64_t rn_csv_field_line(const rn_csv *csv, uint32_t index);
 uint64_t rn_csv_field_column(const rn_csv *csv, uint32_t index);
 /* Line on which the current record starts. */
 uint64_t rn_csv_record_line(const rn_csv *csv);
+/* After rn_csv_next failed: true when the failing record was well formed except for its
+ * field count, so the reader stands at the next record and may go on (on_error: skip).
+ * Encoding and quoting errors leave record boundaries unknown: false. */
+bool rn_csv_can_resume(const rn_csv *csv);
 
 /* Records an RN_EDATA error at field `index` of the current record:
  * "file:line:col: column 'name': <message>".  Returns RN_EDATA. */
@@ -94,6 +101,9 @@ int rn_parse_double(const char *s, size_t len, double *out);
  * by "T" or " " and a time (ignored); otherwise a strptime-style format using %Y %m %d (and
  * literal characters).  Calendar validity is checked (no 2023-02-30).  Returns 0 or -1. */
 int rn_parse_date(const char *s, size_t len, const char *fmt, int32_t *days);
+/* True when fmt is usable by rn_parse_date: only %Y (4 digits), %m, %d (1 or 2 digits), %%
+ * and literals, with each of %Y %m %d present (for checking a configured date_format). */
+bool rn_date_format_valid(const char *fmt);
 /* Formats days since 1970-01-01 as YYYY-MM-DD into buf (at least 11 bytes). */
 void rn_format_date(int32_t days, char *buf);
 
@@ -109,6 +119,11 @@ void rn_interner_free(rn_interner *in);
  * Returns RN_OK, RN_ENOMEM, or RN_EDATA when the table is full (RN_MAX_NODES). */
 int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id,
 		       bool *inserted);
+/* Interns count strings in order, exactly as count calls of rn_interner_intern would, but
+ * overlaps their cache misses (hashes first, then prefetches, then probes): the loaders feed
+ * ids in batches of a few hundred.  On error, ids[0..*done) are valid. */
+int rn_interner_intern_many(rn_interner *in, const char *const *strings, const uint32_t *lens,
+			    size_t count, uint32_t *ids, size_t *done);
 /* Returns true and sets *id when present. */
 bool rn_interner_find(const rn_interner *in, const char *s, size_t len, uint32_t *id);
 uint32_t rn_interner_count(const rn_interner *in);
@@ -116,6 +131,23 @@ uint32_t rn_interner_count(const rn_interner *in);
 const char *rn_interner_string(const rn_interner *in, uint32_t id, size_t *len);
 /* Bytes held (table + arena), for the memory report. */
 size_t rn_interner_bytes(const rn_interner *in);
+
+/* The interner's arrays, for the binary snapshot: slots[mask + 1] (0 empty, else
+ * (hash tag << 32) | (id + 1)), offsets[count + 1] into arena[arena_len]. */
+typedef struct rn_interner_parts {
+	const uint64_t *slots;
+	uint64_t mask;
+	uint32_t count;
+	const uint64_t *offsets;
+	const char *arena;
+	uint64_t arena_len;
+} rn_interner_parts;
+
+void rn_interner_parts_of(const rn_interner *in, rn_interner_parts *parts);
+/* An interner over borrowed arrays (e.g. a memory-mapped snapshot), which must outlive it.
+ * The first insertion copies them into owned memory.  The parts are checked for consistency
+ * (offsets ascending within the arena, NUL terminators, slot ids in range): RN_EDATA if not. */
+int rn_interner_attach(rn_interner **out, const rn_interner_parts *parts);
 
 /* ---- Table loaders (DESIGN.md "Data model") -------------------------------------------- */
 

@@ -1,0 +1,306 @@
+/*
+ * csr.c - building the compact referral graph.
+ *
+ * The edge list arrives in file order.  A counting sort by referrer places every edge in its
+ * row (one sequential pass to count, one to scatter, both stable so "first" keeps file order);
+ * each row is then sorted by target and duplicates folded by the policy, rows in parallel
+ * because they are independent; a final pass compacts the rows in place.  Peak memory is the
+ * input edge list plus the CSR (8 bytes per edge) plus 8 bytes per node.
+ *
+ * The count and scatter passes are bound by random writes into the offsets array (one per
+ * edge); the per-row sort touches each row once, sequentially.
+ */
+#include <refnet/graph.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* Sorts targets[0..len) ascending, carrying weights, stably (insertion sort for short rows,
+ * merge sort with caller scratch for long ones). */
+static void sort_row(uint32_t *targets, float *weights, uint64_t len, uint32_t *tmp_t,
+		     float *tmp_w)
+{
+	if (len < 32) {
+		for (uint64_t i = 1; i < len; i++) {
+			uint32_t t = targets[i];
+			float w = weights[i];
+			uint64_t j = i;
+			while (j > 0 && targets[j - 1] > t) {
+				targets[j] = targets[j - 1];
+				weights[j] = weights[j - 1];
+				j--;
+			}
+			targets[j] = t;
+			weights[j] = w;
+		}
+		return;
+	}
+	uint64_t half = len / 2;
+	sort_row(targets, weights, half, tmp_t, tmp_w);
+	sort_row(targets + half, weights + half, len - half, tmp_t, tmp_w);
+	if (targets[half - 1] <= targets[half])
+		return;
+	memcpy(tmp_t, targets, half * sizeof *tmp_t);
+	memcpy(tmp_w, weights, half * sizeof *tmp_w);
+	uint64_t i = 0, j = half, k = 0;
+	while (i < half && j < len) {
+		if (targets[j] < tmp_t[i]) {
+			targets[k] = targets[j];
+			weights[k++] = weights[j++];
+		} else {
+			targets[k] = tmp_t[i];
+			weights[k++] = tmp_w[i++];
+		}
+	}
+	while (i < half) {
+		targets[k] = tmp_t[i];
+		weights[k++] = tmp_w[i++];
+	}
+}
+
+/* Folds equal neighbours of a sorted row; returns the new length.  *dups counts folded edges;
+ * *dup_at receives the first duplicated target (UINT32_MAX if none). */
+static uint64_t merge_row(uint32_t *targets, float *weights, uint64_t len, rn_dup_policy policy,
+			  uint64_t *dups, uint32_t *dup_at)
+{
+	if (len == 0)
+		return 0;
+	uint64_t out = 0;
+	double acc = weights[0];
+	for (uint64_t i = 1; i < len; i++) {
+		if (targets[i] == targets[out]) {
+			if (*dup_at == UINT32_MAX)
+				*dup_at = targets[i];
+			(*dups)++;
+			if (policy == RN_DUP_SUM)
+				acc += weights[i];
+			else if (policy == RN_DUP_MAX && weights[i] > acc)
+				acc = weights[i];
+			continue;
+		}
+		weights[out++] = (float)acc;
+		targets[out] = targets[i];
+		acc = weights[i];
+	}
+	weights[out++] = (float)acc;
+	return out;
+}
+
+void rn_graph_free(rn_graph *g)
+{
+	if (!g)
+		return;
+	if (g->mapping) {
+		munmap(g->mapping, g->mapping_bytes);
+		memset(g, 0, sizeof *g);
+		return;
+	}
+	rn_free(g->offsets);
+	rn_free(g->targets);
+	rn_free(g->weights);
+	rn_free(g->in_degree);
+	rn_free(g->in_weight);
+	rn_free(g->out_weight);
+	memset(g, 0, sizeof *g);
+}
+
+uint64_t rn_graph_bytes(const rn_graph *g)
+{
+	return ((uint64_t)g->n + 1) * sizeof *g->offsets +
+	       g->m * (sizeof *g->targets + sizeof *g->weights) +
+	       (uint64_t)g->n * (sizeof *g->in_degree + sizeof *g->in_weight +
+				 sizeof *g->out_weight);
+}
+
+static int build_rows(rn_graph *g, uint64_t m, const uint32_t *source, const uint32_t *target,
+		      const float *weight, rn_error *err)
+{
+	uint32_t n = g->n;
+	uint64_t *offsets = g->offsets;
+	for (uint64_t e = 0; e < m; e++) {
+		if (source[e] >= n || target[e] >= n)
+			return rn_error_set(err, RN_EINTERNAL, NULL, 0, 0,
+					    "edge %llu names node %u of %u",
+					    (unsigned long long)e,
+					    source[e] >= n ? source[e] : target[e], n);
+		if (source[e] == target[e])
+			g->self_loops++;
+		else
+			offsets[source[e] + 1]++;
+	}
+	for (uint32_t u = 0; u < n; u++)
+		offsets[u + 1] += offsets[u];
+	uint64_t kept = offsets[n];
+	g->targets = rn_malloc_array(kept, sizeof *g->targets);
+	g->weights = rn_malloc_array(kept, sizeof *g->weights);
+	uint64_t *cursor = rn_malloc_array((size_t)n + 1, sizeof *cursor);
+	if (!g->targets || !g->weights || !cursor) {
+		rn_free(cursor);
+		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0,
+				    "out of memory building a graph of %llu edges",
+				    (unsigned long long)m);
+	}
+	memcpy(cursor, offsets, ((size_t)n + 1) * sizeof *cursor);
+	for (uint64_t e = 0; e < m; e++) {
+		if (source[e] == target[e])
+			continue;
+		uint64_t at = cursor[source[e]]++;
+		g->targets[at] = target[e];
+		g->weights[at] = weight ? weight[e] : 1.0f;
+	}
+	rn_free(cursor);
+	return RN_OK;
+}
+
+/* Sorts and merges every row in parallel, writing the merged length of row u to len[u]. */
+static int merge_rows(rn_graph *g, uint64_t *len, rn_dup_policy policy, uint32_t *dup_source,
+		      uint32_t *dup_target, rn_error *err)
+{
+	uint32_t n = g->n;
+	uint64_t longest = 0;
+	for (uint32_t u = 0; u < n; u++) {
+		uint64_t l = g->offsets[u + 1] - g->offsets[u];
+		if (l > longest)
+			longest = l;
+	}
+	int failed = 0;
+	uint64_t dups = 0;
+	*dup_source = UINT32_MAX;
+	*dup_target = UINT32_MAX;
+#pragma omp parallel reduction(+ : dups) reduction(| : failed) if (n > 65536)
+	{
+		uint32_t *tmp_t = rn_malloc_array(longest / 2 + 1, sizeof *tmp_t);
+		float *tmp_w = rn_malloc_array(longest / 2 + 1, sizeof *tmp_w);
+		if (!tmp_t || !tmp_w)
+			failed = 1;
+#pragma omp for schedule(dynamic, 4096)
+		for (uint32_t u = 0; u < n; u++) {
+			if (failed)
+				continue;
+			uint64_t begin = g->offsets[u], l = g->offsets[u + 1] - begin;
+			uint32_t first_dup = UINT32_MAX;
+			sort_row(g->targets + begin, g->weights + begin, l, tmp_t, tmp_w);
+			len[u] = merge_row(g->targets + begin, g->weights + begin, l, policy, &dups,
+					   &first_dup);
+			if (first_dup != UINT32_MAX && policy == RN_DUP_ERROR) {
+#pragma omp critical(rn_graph_dup)
+				if (*dup_source == UINT32_MAX || u < *dup_source) {
+					*dup_source = u;
+					*dup_target = first_dup;
+				}
+			}
+		}
+		rn_free(tmp_t);
+		rn_free(tmp_w);
+	}
+	if (failed)
+		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory sorting edges");
+	g->duplicates_merged = dups;
+	if (policy == RN_DUP_ERROR && *dup_source != UINT32_MAX)
+		return rn_error_set(err, RN_EDATA, NULL, 0, 0,
+				    "duplicate referral from node %u to node %u", *dup_source,
+				    *dup_target);
+	return RN_OK;
+}
+
+static int compact_and_count(rn_graph *g, uint64_t *len, rn_error *err)
+{
+	uint32_t n = g->n;
+	uint64_t out = 0;
+	for (uint32_t u = 0; u < n; u++) {
+		uint64_t begin = g->offsets[u];
+		if (out != begin) {
+			memmove(g->targets + out, g->targets + begin, len[u] * sizeof *g->targets);
+			memmove(g->weights + out, g->weights + begin, len[u] * sizeof *g->weights);
+		}
+		g->offsets[u] = out;
+		out += len[u];
+	}
+	g->offsets[n] = out;
+	g->m = out;
+	if (out) {
+		uint32_t *t = rn_realloc_array(g->targets, out, sizeof *t);
+		float *w = rn_realloc_array(g->weights, out, sizeof *w);
+		if (t)
+			g->targets = t;
+		if (w)
+			g->weights = w;
+	}
+	g->in_degree = rn_calloc((size_t)n + 1, sizeof *g->in_degree);
+	g->in_weight = rn_calloc((size_t)n + 1, sizeof *g->in_weight);
+	g->out_weight = rn_calloc((size_t)n + 1, sizeof *g->out_weight);
+	if (!g->in_degree || !g->in_weight || !g->out_weight)
+		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for degrees");
+	for (uint32_t u = 0; u < n; u++) {
+		double sum = 0;
+		for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++) {
+			uint32_t v = g->targets[e];
+			g->in_degree[v]++;
+			g->in_weight[v] += g->weights[e];
+			sum += g->weights[e];
+		}
+		g->out_weight[u] = sum;
+	}
+	return RN_OK;
+}
+
+int rn_graph_build(rn_graph *g, uint32_t n, uint64_t m, const uint32_t *source,
+		   const uint32_t *target, const float *weight, rn_dup_policy policy,
+		   rn_error *err)
+{
+	memset(g, 0, sizeof *g);
+	g->n = n;
+	g->offsets = rn_calloc((size_t)n + 1, sizeof *g->offsets);
+	uint64_t *len = rn_malloc_array((size_t)n + 1, sizeof *len);
+	int rc = RN_OK;
+	uint32_t dup_source, dup_target;
+	if (!g->offsets || !len)
+		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
+	if (rc == RN_OK)
+		rc = build_rows(g, m, source, target, weight, err);
+	if (rc == RN_OK)
+		rc = merge_rows(g, len, policy, &dup_source, &dup_target, err);
+	if (rc == RN_OK)
+		rc = compact_and_count(g, len, err);
+	rn_free(len);
+	if (rc != RN_OK)
+		rn_graph_free(g);
+	return rc;
+}
+
+/* The graph layer does not know file positions; the dataset keeps the line of every row, so
+ * a duplicate under policy "error" is named by the line of its second occurrence. */
+static void name_duplicate(const rn_dataset *ds, const char *path, rn_error *err)
+{
+	const rn_referrals *r = &ds->referrals;
+	uint32_t u = UINT32_MAX, v = UINT32_MAX;
+	if (sscanf(err->message, "duplicate referral from node %u to node %u", &u, &v) != 2)
+		return;
+	bool seen = false;
+	for (uint64_t e = 0; e < r->count; e++) {
+		if (r->referrer[e] != u || r->referred[e] != v)
+			continue;
+		if (!seen) {
+			seen = true;
+			continue;
+		}
+		rn_error_set(err, RN_EDATA, path, r->line ? r->line[e] : 0, 0,
+			     "duplicate referral '%s' -> '%s' (load.duplicate_edges is 'error')",
+			     rn_interner_string(ds->ids, u, NULL),
+			     rn_interner_string(ds->ids, v, NULL));
+		return;
+	}
+}
+
+int rn_graph_from_dataset(rn_graph *g, const rn_dataset *ds, const char *referrals_path,
+			  rn_dup_policy policy, rn_error *err)
+{
+	const rn_referrals *r = &ds->referrals;
+	int rc = rn_graph_build(g, rn_interner_count(ds->ids), r->count, r->referrer, r->referred,
+				r->weight, policy, err);
+	if (rc == RN_EDATA)
+		name_duplicate(ds, referrals_path, err);
+	return rc;
+}

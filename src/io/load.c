@@ -1,0 +1,721 @@
+/*
+ * load.c - the table loaders: CSV rows to typed, validated columns of an rn_dataset.
+ *
+ * Each loader finds its columns by header name (any order, extra columns ignored; names come
+ * from rn_columns or the DESIGN.md defaults), then reads row by row.  A row is validated whole
+ * before anything is stored or interned, so a row skipped under on_error: skip leaves no trace
+ * (no node created for its ids).  Every error names file:line:column, the column, what was
+ * expected and what was found.
+ *
+ * Node indices come from one interner shared by all tables, in first-seen order.  The
+ * customers table must be loaded first: its ids then occupy indices [0, customers.count), and
+ * a referral or transaction naming any other id is an error unless create_missing is set.
+ * Without a customers table every id is simply interned.
+ *
+ * Empty fields: an empty optional date (referral date, acquisition date) means unknown
+ * (RN_DATE_NONE) and an empty channel or campaign means none (UINT32_MAX); every other empty
+ * field is an error, because a missing number has no safe default.
+ *
+ * The referrals loader is the hot path (3e7 rows in the benchmark): per row it does two
+ * interner lookups and stores into arrays grown by 1.5x; nothing is allocated per row, and
+ * the weight, date and reward arrays exist only when the file has those columns.  Self-loops
+ * and repeated edges are kept as rows: the graph build merges and counts them, and the line
+ * of every row is kept so that it can name one.
+ */
+#include <refnet/io.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FOUND_MAX 40 /* bytes of a bad value quoted in a message */
+
+static const rn_load_options default_options;
+
+static const char *or_default(const char *name, const char *fallback)
+{
+	return name ? name : fallback;
+}
+
+/* ---- Dataset ---------------------------------------------------------------------------- */
+
+int rn_dataset_init(rn_dataset *ds)
+{
+	memset(ds, 0, sizeof *ds);
+	int rc = rn_interner_new(&ds->ids, 0);
+	if (rc == RN_OK)
+		rc = rn_interner_new(&ds->campaigns, 0);
+	if (rc == RN_OK)
+		rc = rn_interner_new(&ds->channels, 0);
+	if (rc != RN_OK)
+		rn_dataset_free(ds);
+	return rc;
+}
+
+void rn_dataset_free(rn_dataset *ds)
+{
+	rn_interner_free(ds->ids);
+	rn_interner_free(ds->campaigns);
+	rn_interner_free(ds->channels);
+	rn_free(ds->customers.acquired);
+	rn_free(ds->customers.channel);
+	rn_free(ds->customers.campaign);
+	rn_free(ds->customers.clv);
+	rn_free(ds->referrals.referrer);
+	rn_free(ds->referrals.referred);
+	rn_free(ds->referrals.weight);
+	rn_free(ds->referrals.date);
+	rn_free(ds->referrals.reward);
+	rn_free(ds->referrals.line);
+	rn_free(ds->transactions.customer);
+	rn_free(ds->transactions.date);
+	rn_free(ds->transactions.amount);
+	rn_free(ds->transactions.margin);
+	rn_free(ds->spend.campaign);
+	rn_free(ds->spend.channel);
+	rn_free(ds->spend.date);
+	rn_free(ds->spend.amount);
+	memset(ds, 0, sizeof *ds);
+}
+
+/* Grows the arrays of a table to a new common capacity (1.5x, at most limit).  When one
+ * reallocation fails, the arrays already grown are merely larger than needed and the old
+ * capacity stays true for all. */
+struct column_array {
+	void **array;
+	size_t elem;
+};
+
+static int grow_table(struct column_array *arrays, int count, uint64_t *capacity, uint64_t need,
+		      uint64_t limit)
+{
+	if (need <= *capacity)
+		return RN_OK;
+	uint64_t next = *capacity < 1024 ? 1024 : *capacity + *capacity / 2;
+	if (next > limit)
+		next = limit;
+	if (next < need)
+		next = need;
+	for (int i = 0; i < count; i++) {
+		void *grown = rn_realloc_array(*arrays[i].array, (size_t)next, arrays[i].elem);
+		if (!grown)
+			return RN_ENOMEM;
+		*arrays[i].array = grown;
+	}
+	*capacity = next;
+	return RN_OK;
+}
+
+/* ---- Messages --------------------------------------------------------------------------- */
+
+/* The found value for a message: at most FOUND_MAX bytes, cut on a UTF-8 boundary, control
+ * characters shown as '?'. */
+static const char *shown(rn_field f, char buf[FOUND_MAX + 4])
+{
+	size_t n = f.len;
+	bool cut = false;
+	if (n > FOUND_MAX) {
+		n = FOUND_MAX;
+		while (n > 0 && ((unsigned char)f.ptr[n] & 0xC0) == 0x80)
+			n--;
+		cut = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (unsigned char)f.ptr[i] < 0x20 ? '?' : f.ptr[i];
+	if (cut)
+		memcpy(buf + n, "...", 4);
+	else
+		buf[n] = '\0';
+	return buf;
+}
+
+static int expected(const rn_csv *csv, int col, rn_field f, const char *what, rn_error *err)
+{
+	char found[FOUND_MAX + 4];
+	return rn_csv_field_error(csv, (uint32_t)col, err, "expected %s, found '%s'", what,
+				  shown(f, found));
+}
+
+/* ---- Columns ---------------------------------------------------------------------------- */
+
+static int find_column(const rn_csv *csv, const char *name, bool required, int *index,
+		       rn_error *err)
+{
+	*index = rn_csv_column(csv, name);
+	if (*index >= 0 || !required)
+		return RN_OK;
+	char list[512];
+	size_t used = 0;
+	list[0] = '\0';
+	for (uint32_t i = 0; i < rn_csv_header_count(csv) && used < sizeof list; i++) {
+		int n = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+				 rn_csv_header(csv, i));
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used >= sizeof list)
+		memcpy(list + sizeof list - 4, "...", 4);
+	return rn_error_set(err, RN_EDATA, rn_csv_path(csv), rn_csv_record_line(csv), 0,
+			    "missing required column '%s' (the header has: %s)", name, list);
+}
+
+/* ---- Field checks (each returns RN_OK or RN_EDATA with the message set) ------------------ */
+
+static int check_id(const rn_csv *csv, int col, rn_field f, const char *what, rn_error *err)
+{
+	if (f.len == 0)
+		return expected(csv, col, f, what, err);
+	if (f.len > RN_ID_MAX_BYTES) {
+		char found[FOUND_MAX + 4];
+		return rn_csv_field_error(csv, (uint32_t)col, err,
+					  "expected an id of at most %u bytes, found '%s' (%zu "
+					  "bytes)",
+					  RN_ID_MAX_BYTES, shown(f, found), f.len);
+	}
+	return RN_OK;
+}
+
+/* An optional name (channel, campaign): empty means none. */
+static int check_name(const rn_csv *csv, int col, rn_field f, rn_error *err)
+{
+	return f.len == 0 ? RN_OK : check_id(csv, col, f, "a name", err);
+}
+
+static int parse_date(const rn_csv *csv, int col, rn_field f, const rn_load_options *opt,
+		      bool optional, int32_t *days, rn_error *err)
+{
+	if (f.len == 0 && optional) {
+		*days = RN_DATE_NONE;
+		return RN_OK;
+	}
+	if (rn_parse_date(f.ptr, f.len, opt->date_format, days) == 0)
+		return RN_OK;
+	char what[160];
+	if (opt->date_format)
+		snprintf(what, sizeof what, "a date in the format '%s'", opt->date_format);
+	else
+		snprintf(what, sizeof what, "a date YYYY-MM-DD");
+	return expected(csv, col, f, what, err);
+}
+
+enum number_rule { FINITE, NON_NEGATIVE, POSITIVE };
+
+static int parse_number(const rn_csv *csv, int col, rn_field f, enum number_rule rule,
+			double *value, rn_error *err)
+{
+	double v;
+	bool ok = rn_parse_double(f.ptr, f.len, &v) == 0;
+	if (ok && rule == POSITIVE)
+		ok = v > 0;
+	else if (ok && rule == NON_NEGATIVE)
+		ok = v >= 0;
+	if (ok) {
+		*value = v;
+		return RN_OK;
+	}
+	static const char *const what[] = {"a finite number", "a finite number >= 0",
+					   "a finite number > 0"};
+	return expected(csv, col, f, what[rule], err);
+}
+
+/* Weights and rewards are stored as float: a value that is finite as a double may not be. */
+static int parse_float(const rn_csv *csv, int col, rn_field f, enum number_rule rule,
+		       float *value, rn_error *err)
+{
+	double v;
+	int rc = parse_number(csv, col, f, rule, &v, err);
+	if (rc != RN_OK)
+		return rc;
+	float narrow = (float)v;
+	if (!isfinite(narrow) || (rule == POSITIVE && !(narrow > 0)))
+		return expected(csv, col, f,
+				rule == POSITIVE ? "a number > 0 within single precision range"
+						 : "a number within single precision range",
+				err);
+	*value = narrow;
+	return RN_OK;
+}
+
+/* A customer named by referrals or transactions.  Finds its node; when it does not exist yet,
+ * *pending is set and the caller interns it once the whole row is valid.  With a customers
+ * table loaded and create_missing off, an unknown customer is an error. */
+static int find_customer(const rn_dataset *ds, const rn_csv *csv, int col, rn_field f,
+			 const rn_load_options *opt, uint32_t *node, bool *pending, rn_error *err)
+{
+	*pending = !rn_interner_find(ds->ids, f.ptr, f.len, node);
+	if (*pending && ds->has_customers && !opt->create_missing) {
+		char found[FOUND_MAX + 4];
+		return rn_csv_field_error(csv, (uint32_t)col, err,
+					  "customer '%s' is not in the customers table",
+					  shown(f, found));
+	}
+	return RN_OK;
+}
+
+static int intern(rn_interner *in, const rn_csv *csv, int col, rn_field f, uint32_t *id,
+		  bool *inserted, rn_error *err)
+{
+	int rc = rn_interner_intern(in, f.ptr, f.len, id, inserted);
+	if (rc == RN_ENOMEM)
+		return rn_error_set(err, RN_ENOMEM, rn_csv_path(csv), rn_csv_record_line(csv), 0,
+				    "out of memory");
+	if (rc != RN_OK)
+		return rn_csv_field_error(csv, (uint32_t)col, err,
+					  "too many distinct ids (at most %u)", RN_MAX_NODES);
+	return RN_OK;
+}
+
+/* Interns a customer found missing by find_customer; counts it when it was created because
+ * of create_missing (a customers table is loaded). */
+static int add_customer(rn_dataset *ds, const rn_csv *csv, int col, rn_field f, uint32_t *node,
+			uint64_t *created, rn_error *err)
+{
+	bool inserted;
+	int rc = intern(ds->ids, csv, col, f, node, &inserted, err);
+	if (rc == RN_OK && inserted && ds->has_customers)
+		(*created)++;
+	return rc;
+}
+
+/* Reads the next row.  Returns 1 for a row, 0 at the end, or a negative status; a record with
+ * the wrong number of fields is skipped (and counted) under on_error: skip. */
+static int next_row(rn_csv *csv, const rn_load_options *opt, uint64_t *skipped, rn_error *err)
+{
+	for (;;) {
+		int rc = rn_csv_next(csv, err);
+		if (rc == RN_EDATA && opt->skip_bad_rows && rn_csv_can_resume(csv)) {
+			(*skipped)++;
+			continue;
+		}
+		return rc;
+	}
+}
+
+/* A bad value: skipped under on_error: skip, fatal otherwise. */
+static bool skip_bad(int rc, const rn_load_options *opt, uint64_t *skipped)
+{
+	if (rc == RN_EDATA && opt->skip_bad_rows) {
+		(*skipped)++;
+		return true;
+	}
+	return false;
+}
+
+static int already_loaded(const char *path, const char *table, rn_error *err)
+{
+	return rn_error_set(err, RN_EINTERNAL, path, 0, 0, "the %s table is already loaded",
+			    table);
+}
+
+/* ---- Referrals -------------------------------------------------------------------------- */
+
+int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *opt,
+		      rn_error *err)
+{
+	if (!opt)
+		opt = &default_options;
+	rn_referrals *r = &ds->referrals;
+	if (r->line)
+		return already_loaded(path, "referrals", err);
+	rn_csv *csv;
+	int rc = rn_csv_open(&csv, path, err);
+	if (rc != RN_OK)
+		return rc;
+	const rn_columns *names = &opt->columns;
+	int c_referrer, c_referred, c_date, c_weight, c_reward;
+	rc = find_column(csv, or_default(names->referrer, "referrer"), true, &c_referrer, err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->referred, "referred"), true, &c_referred,
+				 err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->date, "date"), false, &c_date, err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->weight, "weight"), false, &c_weight, err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->reward, "reward"), false, &c_reward, err);
+	if (rc != RN_OK)
+		goto done;
+
+	struct column_array arrays[6] = {{(void **)&r->referrer, sizeof *r->referrer},
+					 {(void **)&r->referred, sizeof *r->referred},
+					 {(void **)&r->line, sizeof *r->line}};
+	int narrays = 3;
+	if (c_weight >= 0)
+		arrays[narrays++] = (struct column_array){(void **)&r->weight, sizeof *r->weight};
+	if (c_date >= 0)
+		arrays[narrays++] = (struct column_array){(void **)&r->date, sizeof *r->date};
+	if (c_reward >= 0)
+		arrays[narrays++] = (struct column_array){(void **)&r->reward, sizeof *r->reward};
+	rc = grow_table(arrays, narrays, &r->capacity, 1, UINT64_MAX);
+	if (rc != RN_OK)
+		goto out_of_memory;
+
+	while ((rc = next_row(csv, opt, &r->skipped_rows, err)) == 1) {
+		rn_field referrer = rn_csv_field(csv, (uint32_t)c_referrer);
+		rn_field referred = rn_csv_field(csv, (uint32_t)c_referred);
+		uint32_t u = 0, v = 0;
+		bool u_pending = false, v_pending = false;
+		float weight = 1.0f, reward = 0.0f;
+		int32_t date = RN_DATE_NONE;
+		rc = check_id(csv, c_referrer, referrer, "a customer id", err);
+		if (rc == RN_OK)
+			rc = check_id(csv, c_referred, referred, "a customer id", err);
+		if (rc == RN_OK && c_weight >= 0)
+			rc = parse_float(csv, c_weight, rn_csv_field(csv, (uint32_t)c_weight),
+					 POSITIVE, &weight, err);
+		if (rc == RN_OK && c_reward >= 0)
+			rc = parse_float(csv, c_reward, rn_csv_field(csv, (uint32_t)c_reward),
+					 NON_NEGATIVE, &reward, err);
+		if (rc == RN_OK && c_date >= 0)
+			rc = parse_date(csv, c_date, rn_csv_field(csv, (uint32_t)c_date), opt, true,
+					&date, err);
+		if (rc == RN_OK)
+			rc = find_customer(ds, csv, c_referrer, referrer, opt, &u, &u_pending, err);
+		if (rc == RN_OK)
+			rc = find_customer(ds, csv, c_referred, referred, opt, &v, &v_pending, err);
+		if (rc != RN_OK) {
+			if (skip_bad(rc, opt, &r->skipped_rows))
+				continue;
+			goto done;
+		}
+		/* The row is valid: from here on only resource errors can stop it. */
+		if (u_pending)
+			rc = add_customer(ds, csv, c_referrer, referrer, &u, &r->created_customers,
+					  err);
+		if (rc == RN_OK && v_pending)
+			rc = add_customer(ds, csv, c_referred, referred, &v, &r->created_customers,
+					  err);
+		if (rc != RN_OK)
+			goto done;
+		rc = grow_table(arrays, narrays, &r->capacity, r->count + 1, UINT64_MAX);
+		if (rc != RN_OK)
+			goto out_of_memory;
+		uint64_t row = r->count++;
+		r->referrer[row] = u;
+		r->referred[row] = v;
+		r->line[row] = rn_csv_record_line(csv);
+		if (r->weight)
+			r->weight[row] = weight;
+		if (r->date)
+			r->date[row] = date;
+		if (r->reward)
+			r->reward[row] = reward;
+	}
+	goto done;
+
+out_of_memory:
+	rc = rn_error_set(err, RN_ENOMEM, path, rn_csv_record_line(csv), 0, "out of memory");
+done:
+	rn_csv_close(csv);
+	return rc;
+}
+
+/* ---- Customers -------------------------------------------------------------------------- */
+
+int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *opt,
+		      rn_error *err)
+{
+	if (!opt)
+		opt = &default_options;
+	rn_customers *cu = &ds->customers;
+	if (ds->has_customers)
+		return already_loaded(path, "customers", err);
+	if (rn_interner_count(ds->ids) > 0)
+		return rn_error_set(err, RN_EINTERNAL, path, 0, 0,
+				    "the customers table must be loaded before referrals and "
+				    "transactions");
+	rn_csv *csv;
+	int rc = rn_csv_open(&csv, path, err);
+	if (rc != RN_OK)
+		return rc;
+	const rn_columns *names = &opt->columns;
+	int c_customer, c_acquired, c_channel, c_campaign, c_clv;
+	uint64_t *first_line = NULL; /* line of each customer's row, for duplicate messages */
+	uint64_t capacity = cu->capacity;
+	rc = find_column(csv, or_default(names->customer, "customer"), true, &c_customer, err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->acquired, "acquired"), false, &c_acquired,
+				 err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->channel, "channel"), false, &c_channel,
+				 err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->campaign, "campaign"), false, &c_campaign,
+				 err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->clv, "clv"), false, &c_clv, err);
+	if (rc != RN_OK)
+		goto done;
+
+	struct column_array arrays[5] = {{(void **)&cu->acquired, sizeof *cu->acquired},
+					 {(void **)&cu->channel, sizeof *cu->channel},
+					 {(void **)&cu->campaign, sizeof *cu->campaign},
+					 {(void **)&first_line, sizeof *first_line}};
+	int narrays = 4;
+	if (c_clv >= 0)
+		arrays[narrays++] = (struct column_array){(void **)&cu->clv, sizeof *cu->clv};
+	cu->has_clv = c_clv >= 0;
+
+	while ((rc = next_row(csv, opt, &cu->skipped_rows, err)) == 1) {
+		rn_field id = rn_csv_field(csv, (uint32_t)c_customer);
+		rn_field channel = {NULL, 0}, campaign = {NULL, 0};
+		int32_t acquired = RN_DATE_NONE;
+		double clv = 0;
+		uint32_t node;
+		rc = check_id(csv, c_customer, id, "a customer id", err);
+		if (rc == RN_OK && c_acquired >= 0)
+			rc = parse_date(csv, c_acquired, rn_csv_field(csv, (uint32_t)c_acquired),
+					opt, true, &acquired, err);
+		if (rc == RN_OK && c_channel >= 0) {
+			channel = rn_csv_field(csv, (uint32_t)c_channel);
+			rc = check_name(csv, c_channel, channel, err);
+		}
+		if (rc == RN_OK && c_campaign >= 0) {
+			campaign = rn_csv_field(csv, (uint32_t)c_campaign);
+			rc = check_name(csv, c_campaign, campaign, err);
+		}
+		if (rc == RN_OK && c_clv >= 0)
+			rc = parse_number(csv, c_clv, rn_csv_field(csv, (uint32_t)c_clv), FINITE,
+					  &clv, err);
+		if (rc == RN_OK && rn_interner_find(ds->ids, id.ptr, id.len, &node)) {
+			char found[FOUND_MAX + 4];
+			rc = rn_csv_field_error(csv, (uint32_t)c_customer, err,
+						"duplicate customer '%s' (first on line %llu)",
+						shown(id, found),
+						(unsigned long long)first_line[node]);
+		}
+		if (rc != RN_OK) {
+			if (skip_bad(rc, opt, &cu->skipped_rows))
+				continue;
+			goto done;
+		}
+		uint32_t channel_id = UINT32_MAX, campaign_id = UINT32_MAX;
+		rc = intern(ds->ids, csv, c_customer, id, &node, NULL, err);
+		if (rc == RN_OK && channel.len)
+			rc = intern(ds->channels, csv, c_channel, channel, &channel_id, NULL, err);
+		if (rc == RN_OK && campaign.len)
+			rc = intern(ds->campaigns, csv, c_campaign, campaign, &campaign_id, NULL,
+				    err);
+		if (rc == RN_OK && grow_table(arrays, narrays, &capacity, (uint64_t)node + 1,
+						  UINT32_MAX))
+			rc = rn_error_set(err, RN_ENOMEM, path, rn_csv_record_line(csv), 0,
+					  "out of memory");
+		if (rc != RN_OK)
+			goto done;
+		cu->acquired[node] = acquired;
+		cu->channel[node] = channel_id;
+		cu->campaign[node] = campaign_id;
+		if (cu->clv)
+			cu->clv[node] = clv;
+		first_line[node] = rn_csv_record_line(csv);
+		cu->count = node + 1;
+	}
+	if (rc == RN_OK)
+		ds->has_customers = true;
+done:
+	cu->capacity = (uint32_t)capacity;
+	rn_free(first_line);
+	rn_csv_close(csv);
+	return rc;
+}
+
+/* ---- Transactions ----------------------------------------------------------------------- */
+
+int rn_load_transactions(rn_dataset *ds, const char *path, const rn_load_options *opt,
+			 rn_error *err)
+{
+	if (!opt)
+		opt = &default_options;
+	rn_transactions *t = &ds->transactions;
+	if (ds->has_transactions || t->customer)
+		return already_loaded(path, "transactions", err);
+	rn_csv *csv;
+	int rc = rn_csv_open(&csv, path, err);
+	if (rc != RN_OK)
+		return rc;
+	const rn_columns *names = &opt->columns;
+	int c_customer, c_date, c_amount, c_margin;
+	rc = find_column(csv, or_default(names->tx_customer, "customer"), true, &c_customer, err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->tx_date, "date"), true, &c_date, err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->amount, "amount"), true, &c_amount, err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->margin, "margin"), false, &c_margin, err);
+	if (rc != RN_OK)
+		goto done;
+
+	struct column_array arrays[4] = {{(void **)&t->customer, sizeof *t->customer},
+					 {(void **)&t->date, sizeof *t->date},
+					 {(void **)&t->amount, sizeof *t->amount}};
+	int narrays = 3;
+	if (c_margin >= 0)
+		arrays[narrays++] = (struct column_array){(void **)&t->margin, sizeof *t->margin};
+	rc = grow_table(arrays, narrays, &t->capacity, 1, UINT64_MAX);
+	if (rc != RN_OK)
+		goto out_of_memory;
+
+	while ((rc = next_row(csv, opt, &t->skipped_rows, err)) == 1) {
+		rn_field id = rn_csv_field(csv, (uint32_t)c_customer);
+		uint32_t node = 0;
+		bool pending = false;
+		int32_t date = RN_DATE_NONE;
+		double amount = 0, margin = 0;
+		rc = check_id(csv, c_customer, id, "a customer id", err);
+		if (rc == RN_OK)
+			rc = parse_date(csv, c_date, rn_csv_field(csv, (uint32_t)c_date), opt,
+					false, &date, err);
+		if (rc == RN_OK)
+			rc = parse_number(csv, c_amount, rn_csv_field(csv, (uint32_t)c_amount),
+					  NON_NEGATIVE, &amount, err);
+		if (rc == RN_OK && c_margin >= 0)
+			rc = parse_number(csv, c_margin, rn_csv_field(csv, (uint32_t)c_margin),
+					  FINITE, &margin, err);
+		if (rc == RN_OK)
+			rc = find_customer(ds, csv, c_customer, id, opt, &node, &pending, err);
+		if (rc != RN_OK) {
+			if (skip_bad(rc, opt, &t->skipped_rows))
+				continue;
+			goto done;
+		}
+		if (pending) {
+			rc = add_customer(ds, csv, c_customer, id, &node, &t->created_customers,
+					  err);
+			if (rc != RN_OK)
+				goto done;
+		}
+		rc = grow_table(arrays, narrays, &t->capacity, t->count + 1, UINT64_MAX);
+		if (rc != RN_OK)
+			goto out_of_memory;
+		uint64_t row = t->count++;
+		t->customer[row] = node;
+		t->date[row] = date;
+		t->amount[row] = amount;
+		if (t->margin)
+			t->margin[row] = margin;
+	}
+	if (rc == RN_OK)
+		ds->has_transactions = true;
+	goto done;
+
+out_of_memory:
+	rc = rn_error_set(err, RN_ENOMEM, path, rn_csv_record_line(csv), 0, "out of memory");
+done:
+	rn_csv_close(csv);
+	return rc;
+}
+
+/* ---- Spend ------------------------------------------------------------------------------ */
+
+int rn_load_spend(rn_dataset *ds, const char *path, const rn_load_options *opt, rn_error *err)
+{
+	if (!opt)
+		opt = &default_options;
+	rn_spend *s = &ds->spend;
+	if (ds->has_spend || s->campaign)
+		return already_loaded(path, "spend", err);
+	rn_csv *csv;
+	int rc = rn_csv_open(&csv, path, err);
+	if (rc != RN_OK)
+		return rc;
+	const rn_columns *names = &opt->columns;
+	int c_campaign, c_date, c_amount, c_channel;
+	rc = find_column(csv, or_default(names->spend_campaign, "campaign"), true, &c_campaign,
+			 err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->spend_date, "date"), true, &c_date, err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->spend_amount, "amount"), true, &c_amount,
+				 err);
+	if (rc == RN_OK)
+		rc = find_column(csv, or_default(names->spend_channel, "channel"), false,
+				 &c_channel, err);
+	if (rc != RN_OK)
+		goto done;
+
+	struct column_array arrays[4] = {{(void **)&s->campaign, sizeof *s->campaign},
+					 {(void **)&s->channel, sizeof *s->channel},
+					 {(void **)&s->date, sizeof *s->date},
+					 {(void **)&s->amount, sizeof *s->amount}};
+	rc = grow_table(arrays, 4, &s->capacity, 1, UINT64_MAX);
+	if (rc != RN_OK)
+		goto out_of_memory;
+
+	while ((rc = next_row(csv, opt, &s->skipped_rows, err)) == 1) {
+		rn_field campaign = rn_csv_field(csv, (uint32_t)c_campaign);
+		rn_field channel = {NULL, 0};
+		int32_t date = RN_DATE_NONE;
+		double amount = 0;
+		rc = check_id(csv, c_campaign, campaign, "a campaign name", err);
+		if (rc == RN_OK && c_channel >= 0) {
+			channel = rn_csv_field(csv, (uint32_t)c_channel);
+			rc = check_name(csv, c_channel, channel, err);
+		}
+		if (rc == RN_OK)
+			rc = parse_date(csv, c_date, rn_csv_field(csv, (uint32_t)c_date), opt,
+					false, &date, err);
+		if (rc == RN_OK)
+			rc = parse_number(csv, c_amount, rn_csv_field(csv, (uint32_t)c_amount),
+					  NON_NEGATIVE, &amount, err);
+		if (rc != RN_OK) {
+			if (skip_bad(rc, opt, &s->skipped_rows))
+				continue;
+			goto done;
+		}
+		uint32_t campaign_id, channel_id = UINT32_MAX;
+		rc = intern(ds->campaigns, csv, c_campaign, campaign, &campaign_id, NULL, err);
+		if (rc == RN_OK && channel.len)
+			rc = intern(ds->channels, csv, c_channel, channel, &channel_id, NULL, err);
+		if (rc != RN_OK)
+			goto done;
+		rc = grow_table(arrays, 4, &s->capacity, s->count + 1, UINT64_MAX);
+		if (rc != RN_OK)
+			goto out_of_memory;
+		uint64_t row = s->count++;
+		s->campaign[row] = campaign_id;
+		s->channel[row] = channel_id;
+		s->date[row] = date;
+		s->amount[row] = amount;
+	}
+	if (rc == RN_OK)
+		ds->has_spend = true;
+	goto done;
+
+out_of_memory:
+	rc = rn_error_set(err, RN_ENOMEM, path, rn_csv_record_line(csv), 0, "out of memory");
+done:
+	rn_csv_close(csv);
+	return rc;
+}
+
+/* ---- Finish ----------------------------------------------------------------------------- */
+
+int rn_dataset_finish(rn_dataset *ds, rn_error *err)
+{
+	rn_customers *cu = &ds->customers;
+	uint32_t nodes = rn_interner_count(ds->ids);
+	uint64_t capacity = cu->capacity;
+	struct column_array arrays[4] = {{(void **)&cu->acquired, sizeof *cu->acquired},
+					 {(void **)&cu->channel, sizeof *cu->channel},
+					 {(void **)&cu->campaign, sizeof *cu->campaign}};
+	int narrays = 3;
+	if (cu->has_clv)
+		arrays[narrays++] = (struct column_array){(void **)&cu->clv, sizeof *cu->clv};
+	/* At least `nodes` entries (and at least one, so that the arrays are never NULL). */
+	uint64_t want = nodes ? nodes : 1;
+	if (capacity < want || !cu->acquired) {
+		capacity = 0;
+		if (grow_table(arrays, narrays, &capacity, want, UINT32_MAX) != RN_OK)
+			return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
+		cu->capacity = (uint32_t)capacity;
+	}
+	for (uint32_t node = cu->count; node < nodes; node++) {
+		cu->acquired[node] = RN_DATE_NONE;
+		cu->channel[node] = UINT32_MAX;
+		cu->campaign[node] = UINT32_MAX;
+		if (cu->has_clv)
+			cu->clv[node] = 0;
+	}
+	return RN_OK;
+}

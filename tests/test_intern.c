@@ -1,0 +1,136 @@
+/* test_intern.c - the id interner: first-seen order, opaque strings, growth, failures. */
+#include <refnet/io.h>
+
+#include "check.h"
+
+static void test_basic(void)
+{
+	rn_interner *in;
+	CHECK_INT(rn_interner_new(&in, 0), RN_OK);
+	uint32_t id = 99;
+	bool fresh = false;
+	CHECK_INT(rn_interner_intern(in, "alice", 5, &id, &fresh), RN_OK);
+	CHECK_INT(id, 0);
+	CHECK(fresh);
+	CHECK_INT(rn_interner_intern(in, "007", 3, &id, &fresh), RN_OK);
+	CHECK_INT(id, 1);
+	CHECK_INT(rn_interner_intern(in, "7", 1, &id, &fresh), RN_OK);
+	CHECK_INT(id, 2);
+	CHECK_INT(rn_interner_intern(in, "alice", 5, &id, &fresh), RN_OK);
+	CHECK_INT(id, 0);
+	CHECK(!fresh);
+	/* ids are bytes, not C strings: an embedded NUL and a prefix are different ids */
+	CHECK_INT(rn_interner_intern(in, "al\0ce", 5, &id, NULL), RN_OK);
+	CHECK_INT(id, 3);
+	CHECK_INT(rn_interner_intern(in, "ali", 3, &id, NULL), RN_OK);
+	CHECK_INT(id, 4);
+	CHECK_INT(rn_interner_count(in), 5);
+	size_t len;
+	CHECK_STR(rn_interner_string(in, 1, &len), "007");
+	CHECK_INT(len, 3);
+	CHECK(rn_interner_find(in, "7", 1, &id));
+	CHECK_INT(id, 2);
+	CHECK(!rn_interner_find(in, "07", 2, &id));
+	CHECK_INT(rn_interner_intern(in, "", 0, &id, NULL), RN_OK);
+	CHECK_STR(rn_interner_string(in, id, &len), "");
+	CHECK_INT(len, 0);
+	rn_interner_free(in);
+}
+
+static void test_growth(void)
+{
+	rn_interner *in;
+	CHECK_INT(rn_interner_new(&in, 10), RN_OK);
+	char buf[32];
+	int ok = 1;
+	for (uint32_t i = 0; i < 200000; i++) {
+		int n = snprintf(buf, sizeof buf, "customer-%u", i * 7919u);
+		uint32_t id;
+		ok &= rn_interner_intern(in, buf, (size_t)n, &id, NULL) == RN_OK && id == i;
+	}
+	CHECK(ok);
+	for (uint32_t i = 0; i < 200000; i += 997) {
+		int n = snprintf(buf, sizeof buf, "customer-%u", i * 7919u);
+		uint32_t id = 0;
+		ok &= rn_interner_find(in, buf, (size_t)n, &id) && id == i;
+		ok &= strcmp(rn_interner_string(in, i, NULL), buf) == 0;
+	}
+	CHECK(ok);
+	CHECK_INT(rn_interner_count(in), 200000);
+	CHECK(rn_interner_bytes(in) > 200000 * 16);
+	rn_interner_free(in);
+}
+
+/* A failed allocation while inserting leaves the interner as it was. */
+static void test_alloc_failure(void)
+{
+	rn_interner *in;
+	CHECK_INT(rn_interner_new(&in, 0), RN_OK);
+	char buf[32];
+	uint32_t id;
+	int failures = 0;
+	for (uint32_t i = 0; i < 5000; i++) {
+		int n = snprintf(buf, sizeof buf, "%u", i);
+		rn_alloc_fail_at(1, 0);
+		int rc = rn_interner_intern(in, buf, (size_t)n, &id, NULL);
+		rn_alloc_fail_at(0, 0);
+		if (rc == RN_ENOMEM) {
+			failures++;
+			CHECK(!rn_interner_find(in, buf, (size_t)n, &id));
+			rc = rn_interner_intern(in, buf, (size_t)n, &id, NULL);
+		}
+		CHECK_INT(rc, RN_OK);
+		CHECK_INT(id, i);
+	}
+	CHECK(failures > 0);
+	rn_interner_free(in);
+	for (uint64_t k = 1; k <= 4; k++) {
+		rn_alloc_fail_at(k, 0);
+		int rc = rn_interner_new(&in, 100);
+		rn_alloc_fail_at(0, 0);
+		CHECK(rc == RN_ENOMEM || rc == RN_OK);
+		if (rc == RN_OK)
+			rn_interner_free(in);
+	}
+}
+
+/* The batch form assigns exactly the ids that one-by-one calls assign, repeats included. */
+static void test_many(void)
+{
+	rn_interner *one, *many;
+	CHECK_INT(rn_interner_new(&one, 0), RN_OK);
+	CHECK_INT(rn_interner_new(&many, 0), RN_OK);
+	enum { N = 5000 };
+	static char text[N][16];
+	static const char *strings[N];
+	static uint32_t lens[N], ids[N];
+	uint64_t state = 1;
+	for (int i = 0; i < N; i++) {
+		state = state * 6364136223846793005ull + 1442695040888963407ull;
+		lens[i] = (uint32_t)snprintf(text[i], sizeof text[i], "%u",
+					     (unsigned)(state >> 33) % 1500u);
+		strings[i] = text[i];
+	}
+	size_t done = 0;
+	CHECK_INT(rn_interner_intern_many(many, strings, lens, N, ids, &done), RN_OK);
+	CHECK_INT(done, N);
+	int same = 1;
+	for (int i = 0; i < N; i++) {
+		uint32_t id;
+		rn_interner_intern(one, strings[i], lens[i], &id, NULL);
+		same &= id == ids[i];
+	}
+	CHECK(same);
+	CHECK_INT(rn_interner_count(many), rn_interner_count(one));
+	rn_interner_free(one);
+	rn_interner_free(many);
+}
+
+int main(void)
+{
+	test_many();
+	test_basic();
+	test_growth();
+	test_alloc_failure();
+	return check_report();
+}

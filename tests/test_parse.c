@@ -1,0 +1,205 @@
+/* test_parse.c - strict numbers, ISO and custom dates, day counting and formatting. */
+#include <refnet/io.h>
+
+#include "check.h"
+
+static int parse_number(const char *text, double *out)
+{
+	return rn_parse_double(text, strlen(text), out);
+}
+
+static int parse_date(const char *text, const char *fmt, int32_t *days)
+{
+	return rn_parse_date(text, strlen(text), fmt, days);
+}
+
+static void test_double_accepts(void)
+{
+	double v = 0;
+	/* Exact comparisons: each value below is the correctly rounded double of its text, the
+	 * same as the C compiler produces for the literal. */
+	CHECK_INT(parse_number("1", &v), 0);
+	CHECK(v == 1.0);
+	CHECK_INT(parse_number("-2.5", &v), 0);
+	CHECK(v == -2.5);
+	CHECK_INT(parse_number("+7", &v), 0);
+	CHECK(v == 7.0);
+	CHECK_INT(parse_number("1e3", &v), 0);
+	CHECK(v == 1000.0);
+	CHECK_INT(parse_number("1E-2", &v), 0);
+	CHECK(v == 1e-2);
+	CHECK_INT(parse_number(".5", &v), 0);
+	CHECK(v == 0.5);
+	CHECK_INT(parse_number("5.", &v), 0);
+	CHECK(v == 5.0);
+	CHECK_INT(parse_number("0.1", &v), 0);
+	CHECK(v == 0.1);
+	CHECK_INT(parse_number("0", &v), 0);
+	CHECK(v == 0.0);
+	CHECK_INT(parse_number("000123.4500", &v), 0);
+	CHECK(v == 123.45);
+	CHECK_INT(parse_number("19.99", &v), 0);
+	CHECK(v == 19.99);
+	/* Slow path (strtod): more than 19 significant digits, large exponents. */
+	CHECK_INT(parse_number("12345678901234567890123", &v), 0);
+	CHECK(v == 12345678901234567890123.0);
+	CHECK_INT(parse_number("0.30000000000000000000001", &v), 0);
+	CHECK(v == 0.30000000000000000000001);
+	CHECK_INT(parse_number("1.5e300", &v), 0);
+	CHECK(v == 1.5e300);
+	CHECK_INT(parse_number("2.2250738585072014e-308", &v), 0);
+	CHECK(v == 2.2250738585072014e-308);
+	CHECK_INT(parse_number("9007199254740993", &v), 0); /* 2^53 + 1: rounds to even */
+	CHECK(v == 9007199254740992.0);
+	CHECK_INT(parse_number("1e-400", &v), 0);           /* underflow is 0, not an error */
+	CHECK(v == 0.0);
+	/* A field is not NUL-terminated: only len bytes count. */
+	CHECK_INT(rn_parse_double("12,34", 2, &v), 0);
+	CHECK(v == 12.0);
+	/* A long value goes through a heap copy. */
+	char longtext[300];
+	memset(longtext, '0', sizeof longtext - 3);
+	memcpy(longtext + sizeof longtext - 3, "42", 3);
+	CHECK_INT(parse_number(longtext, &v), 0);
+	CHECK(v == 42.0);
+}
+
+static void test_double_rejects(void)
+{
+	static const char *const bad[] = {
+		"",     " 1",    "1 ",     "1,5",  "NaN",     "nan",   "Inf",  "-inf",
+		"infinity", "0x10", "0x1p3", "1e",  "1e+",    "e5",    ".",    "-",
+		"+",    "1.2.3", "1e5.5",  "--1",  "1e400",   "-1e400", "1d",  "١",
+		"1_000", "abc",  ".e1",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		double v = -99;
+		int rc = parse_number(bad[i], &v);
+		if (rc != -1)
+			fprintf(stderr, "accepted '%s'\n", bad[i]);
+		CHECK_INT(rc, -1);
+		CHECK(v == -99); /* untouched on failure */
+	}
+}
+
+static void test_iso_dates(void)
+{
+	int32_t d = 0;
+	CHECK_INT(parse_date("1970-01-01", NULL, &d), 0);
+	CHECK_INT(d, 0);
+	CHECK_INT(parse_date("1970-01-02", NULL, &d), 0);
+	CHECK_INT(d, 1);
+	CHECK_INT(parse_date("1969-12-31", NULL, &d), 0);
+	CHECK_INT(d, -1);
+	CHECK_INT(parse_date("2000-03-01", NULL, &d), 0);
+	CHECK_INT(d, 11017); /* date -d 2000-03-01 +%s / 86400 */
+	CHECK_INT(parse_date("2024-02-29", NULL, &d), 0);
+	CHECK_INT(d, 19782);
+	CHECK_INT(parse_date("1997-09-30", NULL, &d), 0);
+	CHECK_INT(d, 10134);
+	CHECK_INT(parse_date("0000-01-01", NULL, &d), 0);
+	CHECK_INT(d, -719528);
+	CHECK_INT(parse_date("9999-12-31", NULL, &d), 0);
+	CHECK_INT(d, 2932896);
+	/* Times are validated and ignored. */
+	static const char *const with_time[] = {
+		"2024-02-29T13:45",        "2024-02-29 13:45",       "2024-02-29T13:45:59",
+		"2024-02-29T23:59:60",     "2024-02-29T13:45:59.123", "2024-02-29T13:45:59Z",
+		"2024-02-29T13:45+01:00",  "2024-02-29T00:00:00.5-05:30", "2024-02-29 13:45:59.000001Z",
+	};
+	for (size_t i = 0; i < sizeof with_time / sizeof with_time[0]; i++) {
+		d = 0;
+		CHECK_INT(parse_date(with_time[i], NULL, &d), 0);
+		CHECK_INT(d, 19782);
+	}
+	/* Leap years: divisible by 4, except centuries, except every 400 years. */
+	CHECK_INT(parse_date("2000-02-29", NULL, &d), 0);
+	CHECK_INT(d, 11016);
+	CHECK_INT(parse_date("1900-02-29", NULL, &d), -1);
+	CHECK_INT(parse_date("2023-02-29", NULL, &d), -1);
+	static const char *const bad[] = {
+		"",           "2023-02-30",  "2023-04-31",  "2023-13-01",   "2023-00-10",
+		"2023-01-00", "2023-1-05",   "23-01-05",    "2023/01/05",   "2023-01-05T",
+		"2023-01-05 ", "2023-01-05T24:00", "2023-01-05T12:60", "2023-01-05T12",
+		"2023-01-05T12:30:61", "2023-01-05T12:30:00.", "2023-01-05T12:30Zx",
+		"2023-01-05T12:30+0100", "2023-01-05T12:30+24:00", "2023-01-05x",
+		" 2023-01-05", "20230105",   "2023-01-05T1:30", "+2023-01-05",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		d = 42;
+		int rc = parse_date(bad[i], NULL, &d);
+		if (rc != -1)
+			fprintf(stderr, "accepted '%s'\n", bad[i]);
+		CHECK_INT(rc, -1);
+		CHECK_INT(d, 42);
+	}
+}
+
+static void test_custom_dates(void)
+{
+	int32_t d = 0;
+	CHECK_INT(parse_date("29/02/2024", "%d/%m/%Y", &d), 0);
+	CHECK_INT(d, 19782);
+	CHECK_INT(parse_date("2/29/2024", "%m/%d/%Y", &d), 0);
+	CHECK_INT(d, 19782);
+	CHECK_INT(parse_date("20240229", "%Y%m%d", &d), 0);
+	CHECK_INT(d, 19782);
+	CHECK_INT(parse_date("2024-02-29", "%Y-%m-%d", &d), 0);
+	CHECK_INT(d, 19782);
+	CHECK_INT(parse_date("d=2024.2.29%", "d=%Y.%m.%d%%", &d), 0);
+	CHECK_INT(d, 19782);
+	CHECK_INT(parse_date("30/02/2024", "%d/%m/%Y", &d), -1);   /* calendar */
+	CHECK_INT(parse_date("29/02/24", "%d/%m/%Y", &d), -1);     /* %Y is 4 digits */
+	CHECK_INT(parse_date("29-02-2024", "%d/%m/%Y", &d), -1);   /* literal mismatch */
+	CHECK_INT(parse_date("29/02/2024 ", "%d/%m/%Y", &d), -1);  /* trailing text */
+	CHECK_INT(parse_date("29/02", "%d/%m", &d), -1);           /* no year */
+	CHECK_INT(parse_date("2024-02-29", "%Y-%m-%e", &d), -1);   /* unsupported */
+	CHECK_INT(parse_date("2024-02-29", "%Y-%m-%d%", &d), -1);  /* lone % */
+	CHECK_INT(parse_date("2024-02-29T10:00", "%Y-%m-%d", &d), -1); /* no time in formats */
+	CHECK(rn_date_format_valid("%d/%m/%Y"));
+	CHECK(rn_date_format_valid("%Y%m%d"));
+	CHECK(rn_date_format_valid("%%%Y-%m-%d"));
+	CHECK(!rn_date_format_valid("%Y-%m"));
+	CHECK(!rn_date_format_valid("%Y-%m-%d %H"));
+	CHECK(!rn_date_format_valid("%Y-%m-%d%"));
+	CHECK(!rn_date_format_valid(""));
+}
+
+static void test_format_date(void)
+{
+	char buf[11];
+	rn_format_date(0, buf);
+	CHECK_STR(buf, "1970-01-01");
+	rn_format_date(-1, buf);
+	CHECK_STR(buf, "1969-12-31");
+	rn_format_date(19782, buf);
+	CHECK_STR(buf, "2024-02-29");
+	rn_format_date(-719528, buf);
+	CHECK_STR(buf, "0000-01-01");
+	rn_format_date(2932896, buf);
+	CHECK_STR(buf, "9999-12-31");
+	rn_format_date(2932897, buf); /* 10000-01-01 does not fit */
+	CHECK_STR(buf, "0000-00-00");
+	rn_format_date(RN_DATE_NONE, buf);
+	CHECK_STR(buf, "");
+	/* Every day from 0000-01-01 to 9999-12-31 round-trips through text, and consecutive
+	 * days differ by one: the two Hinnant algorithms are inverse of each other. */
+	int failures = 0;
+	for (int32_t day = -719528; day <= 2932896; day++) {
+		int32_t back = 0;
+		rn_format_date(day, buf);
+		if (rn_parse_date(buf, 10, NULL, &back) != 0 || back != day)
+			failures++;
+	}
+	CHECK_INT(failures, 0);
+}
+
+int main(void)
+{
+	test_double_accepts();
+	test_double_rejects();
+	test_iso_dates();
+	test_custom_dates();
+	test_format_date();
+	return check_report();
+}
