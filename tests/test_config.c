@@ -313,10 +313,13 @@ static void test_ranges(void)
 		    "t.yaml:2:26: value.calibration_end: expected a date YYYY-MM-DD, found "
 		    "'30/09/1997'");
 	CHECK_FAILS("inputs: {referrals: r.csv, date_format: \"%Y-%m\"}\n",
-		    "t.yaml:1:41: inputs.date_format: must contain each of %Y, %m and %d "
-		    "exactly once");
+		    "t.yaml:1:41: inputs.date_format: must contain each of %Y, %m and %d");
 	CHECK_FAILS("inputs: {referrals: r.csv, date_format: \"%Y-%m-%d %H\"}\n",
-		    "t.yaml:1:41: inputs.date_format: unsupported conversion '%H' (use %Y, %m, %d)");
+		    "t.yaml:1:41: inputs.date_format: unsupported conversion '%H' (use %Y, %m, %d, "
+		    "%%)");
+	CHECK_FAILS("inputs: {referrals: r.csv, date_format: \"%Y-%m-%\"}\n",
+		    "t.yaml:1:41: inputs.date_format: unsupported conversion '% ' (use %Y, %m, %d, "
+		    "%%)");
 	rn_config cfg;
 	CHECK_INT(load(&cfg, REF "value: {calibration_end: 2000-02-29}\n"), RN_OK);
 	CHECK_INT(cfg.value.calibration_end, 11016); /* leap day of 2000 exists */

@@ -164,6 +164,30 @@ int rn_config_load_string(rn_config *cfg, const char *text, size_t len, const ch
  * names the key and the path ("file:line:col: inputs.customers: cannot open '...': ..."). */
 int rn_config_check_inputs(const rn_config *cfg, rn_error *err);
 
+/* Load options for the io layer from the configuration (pointers into cfg): column names,
+ * date format, and on_error: skip as skip_bad_rows.  Customers are never created. */
+void rn_config_load_options(const rn_config *cfg, rn_load_options *opt);
+/* Loads the configured tables into ds (from rn_dataset_init) in the order the loaders need,
+ * the referrals only if with_referrals, then rn_dataset_finish; enforces self_loops: error.
+ * Errors from the loaders (RN_ENOINPUT, RN_EDATA, RN_EIO, RN_ENOMEM) name file:line:column. */
+int rn_config_load_dataset(const rn_config *cfg, rn_dataset *ds, bool with_referrals,
+			   rn_error *err);
+
+/* What rn_config_validate_inputs read. */
+typedef struct rn_input_summary {
+	bool snapshot;                /* referrals given as a .rnb snapshot */
+	uint64_t referrals;           /* referral rows (edges before merging) */
+	uint64_t nodes, edges, self_loops, duplicates_merged;
+	uint64_t customers, transactions, spend; /* rows kept */
+	uint64_t skipped_rows;        /* under on_error: skip */
+} rn_input_summary;
+
+/* Everything `refnet check` verifies about the inputs, running no analysis: the files open
+ * (rn_config_check_inputs), every table loads with the configured columns and policies, the
+ * graph builds under duplicate_edges (a .rnb snapshot is read and verified instead), and
+ * value.model: column has a clv column to read. */
+int rn_config_validate_inputs(const rn_config *cfg, rn_input_summary *summary, rn_error *err);
+
 /* Position of a key given in the file; false if the key came from the defaults. */
 bool rn_config_position(const rn_config *cfg, const char *key, uint64_t *line,
 			uint64_t *column);

@@ -574,27 +574,24 @@ static bool parse_iso_date(const char *s, int32_t *days)
 	return true;
 }
 
-/* The date formats the loaders understand: %Y, %m, %d (each once) and literal characters. */
+/* The date formats the loaders understand (rn_date_format_valid): %Y, %m, %d, %% and literal
+ * characters, with each of %Y, %m and %d present.  Here only the message is more precise. */
 static bool valid_date_format(const char *f, char *why, size_t cap)
 {
-	int seen[3] = {0, 0, 0};
+	if (rn_date_format_valid(f))
+		return true;
 	for (const char *p = f; *p; p++) {
 		if (*p != '%')
 			continue;
 		p++;
-		const char *which = strchr("Ymd", *p);
-		if (!*p || !which) {
-			snprintf(why, cap, "unsupported conversion '%%%c' (use %%Y, %%m, %%d)",
+		if (!*p || !strchr("Ymd%", *p)) {
+			snprintf(why, cap, "unsupported conversion '%%%c' (use %%Y, %%m, %%d, %%%%)",
 				 *p ? *p : ' ');
 			return false;
 		}
-		seen[which - "Ymd"]++;
 	}
-	if (seen[0] != 1 || seen[1] != 1 || seen[2] != 1) {
-		snprintf(why, cap, "must contain each of %%Y, %%m and %%d exactly once");
-		return false;
-	}
-	return true;
+	snprintf(why, cap, "must contain each of %%Y, %%m and %%d");
+	return false;
 }
 
 /* ---- The walk -------------------------------------------------------------------------- */

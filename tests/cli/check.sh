@@ -34,7 +34,8 @@ ref='inputs:\n  referrals: data/referrals.csv\n'
 
 # a good configuration and its inputs
 out=$("$refnet" check "$data/good.yaml") || fail "good.yaml rejected"
-[[ $out == "$data/good.yaml: configuration and inputs OK" ]] || fail "good.yaml: '$out'"
+[[ $out == "$data/good.yaml: configuration and inputs OK: 4 customers, 3 referrals (3 edges), 0 transactions, 0 spend rows, 0 rows skipped" ]] ||
+  fail "good.yaml: '$out'"
 
 # --print-config shows every key resolved; printing the printout gives the same text
 "$refnet" check "$data/good.yaml" --print-config > "$work/printed.yaml" || fail "print-config"
@@ -83,6 +84,29 @@ bad 78 "$laughs" "bad.yaml:12:8: more than 100 aliases"
 expect 66 "missing_input.yaml:4:14: inputs.customers: cannot open '" -- check "$data/missing_input.yaml"
 expect 66 "No such file or directory" -- check "$data/missing_input.yaml"
 expect 66 "refnet: nothing.yaml: cannot open configuration: No such file or directory" -- check nothing.yaml
+
+# inputs are loaded with the configured columns and policies: bad data is exit 65 at its
+# file:line:column, and nothing is run
+inputs() { # referrals-file extra-yaml
+  printf 'inputs:\n  referrals: data/%s\n  customers: data/customers.csv\n  columns:\n    referrals: {referrer: from_id, referred: to_id}\n%b' "$1" "$2" > "$work/in.yaml"
+}
+inputs bad_weight.csv ""
+expect 65 "data/bad_weight.csv:3:11: column 'weight': expected a finite number > 0, found 'heavy'" -- check in.yaml
+inputs unknown_customer.csv ""
+expect 65 "data/unknown_customer.csv:3:7: column 'to_id': customer 'zoe' is not in the customers table" -- check in.yaml
+inputs unknown_customer.csv "load: {on_error: skip}\n"
+out=$(cd "$work" && "$refnet" check in.yaml) || fail "on_error: skip did not skip"
+[[ $out == *"1 referrals (1 edges)"*"1 rows skipped" ]] || fail "skip summary: '$out'"
+inputs self_loop.csv ""
+expect 0 "" -- check in.yaml
+inputs self_loop.csv "load: {self_loops: error}\n"
+expect 65 "data/self_loop.csv:3: customer 'bob' refers themself (load.self_loops: error)" -- check in.yaml
+inputs duplicate.csv ""
+expect 0 "" -- check in.yaml
+inputs duplicate.csv "load: {duplicate_edges: error}\n"
+expect 65 "data/duplicate.csv:4: duplicate referral 'alice' -> 'bob'" -- check in.yaml
+printf 'inputs:\n  referrals: data/referrals.csv\n  customers: data/customers_no_clv.csv\n  columns:\n    referrals: {referrer: from_id, referred: to_id}\nvalue:\n  model: column\n' > "$work/in.yaml"
+expect 78 "in.yaml:7:10: value.model: model 'column' needs a customers file with a 'clv' column" -- check in.yaml
 
 # usage errors: exit 64
 expect 64 "missing CONFIG.yaml" -- check
