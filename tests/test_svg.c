@@ -358,7 +358,7 @@ static void test_line(void)
 static void test_invalid_and_csv(void)
 {
 	double y[] = {1, 2};
-	const char *names[] = {"a,b", "c\"d"};
+	const char *names[] = {"a,b", "c\"d", "e"};
 	rn_series s = {"value", 2, NULL, y, false, false};
 	rn_chart c = {0};
 	c.kind = RN_CHART_BAR;

@@ -779,12 +779,12 @@ int rn_chart_validate(const rn_chart *ch, rn_error *err)
 	case RN_CHART_GROUPED_BAR:
 		if (ch->category_count && !ch->categories)
 			return invalid(err, ch, "categories missing");
-		for (size_t i = 0; i < ch->category_count; i++)
-			if (!ch->categories[i])
-				return invalid(err, ch, "a category has no name");
 		for (size_t s = 0; s < ch->series_count; s++)
 			if (ch->series[s].count != ch->category_count)
 				return invalid(err, ch, "series length differs from categories");
+		for (size_t i = 0; i < ch->category_count; i++)
+			if (!ch->categories[i])
+				return invalid(err, ch, "a category has no name");
 		break;
 	case RN_CHART_HISTOGRAM:
 		if (ch->series_count != 1 || !ch->bin_edges || ch->series[0].count == 0)
