@@ -583,6 +583,44 @@ static void test_allocation_failures(void)
 	CHECK_INT(ok, 1);
 }
 
+/* Every single-byte mutation of a complete configuration loads or fails cleanly with
+ * RN_ECONFIG and a position inside the text: never a crash (the sanitizer build runs this),
+ * never another status. */
+static void test_mutations(void)
+{
+	const char replacements[] = {'\0', ':', '[', '{', '&', '*', '"', '\n', ' ', '-', '#', '!'};
+	size_t len = strlen(full_config);
+	char *text = malloc(len + 1);
+	int loaded = 0, rejected = 0;
+	for (size_t i = 0; i < len; i++) {
+		for (size_t r = 0; r < sizeof replacements; r++) {
+			memcpy(text, full_config, len + 1);
+			text[i] = replacements[r];
+			rn_config cfg;
+			rn_error err;
+			rn_error_clear(&err);
+			int status = rn_config_load_string(&cfg, text, len, "m.yaml", "/base", &err);
+			if (status == RN_OK) {
+				loaded++;
+				rn_config_free(&cfg);
+				continue;
+			}
+			rejected++;
+			if (status != RN_ECONFIG || err.line < 1 || err.line > 60 ||
+			    strcmp(err.file, "m.yaml")) {
+				CHECK_INT(status, RN_ECONFIG);
+				fprintf(stderr, "mutation at %zu to 0x%02x: line %llu\n", i,
+					(unsigned)replacements[r], (unsigned long long)err.line);
+				free(text);
+				return;
+			}
+		}
+	}
+	free(text);
+	fprintf(stderr, "mutations: %d loaded, %d rejected\n", loaded, rejected);
+	CHECK(rejected > loaded);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -596,5 +634,6 @@ int main(void)
 	test_round_trip();
 	test_files();
 	test_allocation_failures();
+	test_mutations();
 	return check_report();
 }
