@@ -360,10 +360,32 @@ static void text_at(FILE *out, double x, double y, const char *anchor, const cha
 	fputs("</text>\n", out);
 }
 
+/* Light lines at 2..9 times each power of ten on a log axis with one decade per tick, so
+ * that values between the decades can be read off. */
+static void minor_grid(canvas *c, const axis *a, bool vertical)
+{
+	if (!a->log || a->step != 1)
+		return;
+	for (int i = 0; i + 1 < a->count; i++) {
+		double decade = axis_tick(a, i);
+		for (int k = 2; k <= 9; k++) {
+			double p = axis_map(a, decade * k);
+			if (vertical)
+				line(c->out, p, c->top, p, c->bottom,
+				     "stroke=\"#eeeeee\" stroke-width=\"1\"");
+			else
+				line(c->out, c->left, p, c->right, p,
+				     "stroke=\"#eeeeee\" stroke-width=\"1\"");
+		}
+	}
+}
+
 static void x_axis(canvas *c, const axis *ax, bool grid)
 {
 	FILE *out = c->out;
 	char label[48];
+	if (grid)
+		minor_grid(c, ax, true);
 	fputs("<g class=\"x-axis\" fill=\"#333333\" font-size=\"11\">\n", out);
 	for (int i = 0; i < ax->count; i++) {
 		double x = axis_map(ax, axis_tick(ax, i));
@@ -384,6 +406,7 @@ static void y_axis(canvas *c, const axis *ay)
 {
 	FILE *out = c->out;
 	char label[48];
+	minor_grid(c, ay, false);
 	fputs("<g class=\"y-axis\" fill=\"#333333\" font-size=\"11\">\n", out);
 	for (int i = 0; i < ay->count; i++) {
 		double y = axis_map(ay, axis_tick(ay, i));
