@@ -245,10 +245,9 @@ static rn_doc *sample_doc(void)
 	rn_col_type types[] = {RN_COL_TEXT, RN_COL_MONEY, RN_COL_INTEGER, RN_COL_PERCENT,
 			       RN_COL_RATIO};
 	CHECK_INT(rn_doc_table(doc, "ROI per campaign", 5, names, types), RN_OK);
-	rn_cell row1[] = {{"spring | sale", 0}, {NULL, 12500}, {NULL, 40}, {NULL, -0.125},
-			  {NULL, 1.2}};
-	rn_cell row2[] = {{"*new* <launch>", 0}, {NULL, 0}, {NULL, 0}, {NULL, NAN},
-			  {NULL, NAN}};
+	rn_cell row1[] = {
+	    {"spring | sale", 0}, {NULL, 12500}, {NULL, 40}, {NULL, -0.125}, {NULL, 1.2}};
+	rn_cell row2[] = {{"*new* <launch>", 0}, {NULL, 0}, {NULL, 0}, {NULL, NAN}, {NULL, NAN}};
 	CHECK_INT(rn_doc_row(doc, row1), RN_OK);
 	CHECK_INT(rn_doc_row(doc, row2), RN_OK);
 	CHECK_INT(rn_doc_heading(doc, "Influencers"), RN_OK);
@@ -268,7 +267,7 @@ static rn_doc *sample_doc(void)
 	c.series = &s;
 	CHECK_INT(rn_doc_chart(doc, &c), RN_OK);
 	CHECK_INT(rn_doc_chart(doc, &c), RN_EINTERNAL); /* ids are unique */
-	pagerank[0] = -1; /* the document holds its own copy */
+	pagerank[0] = -1;				/* the document holds its own copy */
 	CHECK_INT(rn_doc_footer(doc, "refnet 0.1.0"), RN_OK);
 	return doc;
 }

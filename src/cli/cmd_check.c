@@ -23,9 +23,9 @@ static void check_usage(FILE *out)
 int cmd_check(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"print-config", no_argument, NULL, 'p'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"print-config", no_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int print_config = 0, c;
 	optind = 1;

@@ -43,8 +43,7 @@ static int self_loop_check(const rn_config *cfg, const rn_dataset *ds, rn_error 
 	return RN_OK;
 }
 
-int rn_config_load_dataset(const rn_config *cfg, rn_dataset *ds, bool with_referrals,
-			   rn_error *err)
+int rn_config_load_dataset(const rn_config *cfg, rn_dataset *ds, bool with_referrals, rn_error *err)
 {
 	rn_load_options opt;
 	rn_config_load_options(cfg, &opt);
@@ -119,10 +118,11 @@ int rn_config_validate_inputs(const rn_config *cfg, rn_input_summary *summary, r
 		summary->skipped_rows = ds.customers.skipped_rows + ds.referrals.skipped_rows +
 					ds.transactions.skipped_rows + ds.spend.skipped_rows;
 		if (cfg->value.model == RN_MODEL_COLUMN && !ds.customers.has_clv)
-			status = rn_config_error(cfg, err, RN_ECONFIG, "value.model",
-						 "model 'column' needs a customers file with a '%s' "
-						 "column",
-						 cfg->inputs.columns.clv);
+			status =
+			    rn_config_error(cfg, err, RN_ECONFIG, "value.model",
+					    "model 'column' needs a customers file with a '%s' "
+					    "column",
+					    cfg->inputs.columns.clv);
 	}
 	rn_dataset_free(&ds);
 	return status;
