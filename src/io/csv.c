@@ -566,8 +566,9 @@ int rn_csv_open_source(rn_csv **out, rn_source *src, rn_error *err)
 	c->cap = INITIAL_BUFFER;
 	c->buf = rn_malloc(c->cap);
 	if (!c->buf) {
+		rn_error_set(err, RN_ENOMEM, rn_source_name(src), 0, 0, "out of memory");
 		rn_csv_close(c);
-		return rn_error_set(err, RN_ENOMEM, rn_source_name(src), 0, 0, "out of memory");
+		return RN_ENOMEM;
 	}
 	int rc = read_header(c, err);
 	if (rc != RN_OK) {
