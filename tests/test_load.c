@@ -522,6 +522,21 @@ static void test_spend(void)
 		     "t.csv:2:14: column 'amount': expected a finite number >= 0, found '-0.01'");
 	EXPECT_ERROR(L, NULL, "campaign,date,amount\nx,01/01/2024,1\n", NULL,
 		     "t.csv:2:3: column 'date': expected a date YYYY-MM-DD, found '01/01/2024'");
+	char text[2200], name[1100];
+	memset(name, 'h', 1025);
+	name[1025] = '\0';
+	snprintf(text, sizeof text, "campaign,date,amount,channel\nx,2024-01-01,1,%s\n", name);
+	EXPECT_ERROR(L, NULL, text, NULL,
+		     "t.csv:2:16: column 'channel': expected an id of at most 1024 bytes, found "
+		     "'hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh...' (1025 bytes)");
+	snprintf(text, sizeof text, "customer,date,amount\n%s,2024-01-01,1\n", name);
+	EXPECT_ERROR(rn_load_transactions, NULL, text, NULL,
+		     "t.csv:2:1: column 'customer': expected an id of at most 1024 bytes, found "
+		     "'hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh...' (1025 bytes)");
+	snprintf(text, sizeof text, "customer,channel\nc,%s\n", name);
+	EXPECT_ERROR(rn_load_customers, NULL, text, NULL,
+		     "t.csv:2:3: column 'channel': expected an id of at most 1024 bytes, found "
+		     "'hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh...' (1025 bytes)");
 	rn_load_options opt;
 	memset(&opt, 0, sizeof opt);
 	opt.skip_bad_rows = true;
