@@ -94,8 +94,41 @@ static void test_alloc_failure(void)
 	}
 }
 
+/* The batch form assigns exactly the ids that one-by-one calls assign, repeats included. */
+static void test_many(void)
+{
+	rn_interner *one, *many;
+	CHECK_INT(rn_interner_new(&one, 0), RN_OK);
+	CHECK_INT(rn_interner_new(&many, 0), RN_OK);
+	enum { N = 5000 };
+	static char text[N][16];
+	static const char *strings[N];
+	static uint32_t lens[N], ids[N];
+	uint64_t state = 1;
+	for (int i = 0; i < N; i++) {
+		state = state * 6364136223846793005ull + 1442695040888963407ull;
+		lens[i] = (uint32_t)snprintf(text[i], sizeof text[i], "%u",
+					     (unsigned)(state >> 33) % 1500u);
+		strings[i] = text[i];
+	}
+	size_t done = 0;
+	CHECK_INT(rn_interner_intern_many(many, strings, lens, N, ids, &done), RN_OK);
+	CHECK_INT(done, N);
+	int same = 1;
+	for (int i = 0; i < N; i++) {
+		uint32_t id;
+		rn_interner_intern(one, strings[i], lens[i], &id, NULL);
+		same &= id == ids[i];
+	}
+	CHECK(same);
+	CHECK_INT(rn_interner_count(many), rn_interner_count(one));
+	rn_interner_free(one);
+	rn_interner_free(many);
+}
+
 int main(void)
 {
+	test_many();
 	test_basic();
 	test_growth();
 	test_alloc_failure();

@@ -13,6 +13,7 @@
 #include <refnet/io.h>
 #include <refnet/util.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct rn_graph {
@@ -26,6 +27,8 @@ typedef struct rn_graph {
 	double *out_weight;    /* n, sum of weights of out-edges */
 	uint64_t duplicates_merged; /* input edges folded into an existing edge */
 	uint64_t self_loops;        /* input edges u -> u dropped */
+	void *mapping;              /* non-NULL: the arrays live in this snapshot mapping */
+	size_t mapping_bytes;
 } rn_graph;
 
 /* Builds the CSR from an edge list of m edges over n nodes (every index < n).  weight may be
@@ -46,5 +49,19 @@ uint64_t rn_graph_bytes(const rn_graph *g);
  * numbered in order of first node; sizes optional (count entries, caller frees with rn_free). */
 int rn_graph_wcc(const rn_graph *g, uint32_t *comp, uint32_t *count, uint32_t **sizes,
 		 rn_error *err);
+
+/* ---- Binary snapshot (.rnb), docs/SNAPSHOT.md ----------------------------------------- */
+
+/* True when the file starts with the snapshot magic (false for missing files). */
+bool rn_snapshot_detect(const char *path);
+/* Writes the graph and its id strings; written to a temporary file beside path and renamed,
+ * so a failure never leaves a partial snapshot.  RN_ECANTCREAT / RN_EIO on failure. */
+int rn_snapshot_write(const char *path, const rn_graph *g, const rn_interner *ids,
+		      rn_error *err);
+/* Maps a snapshot read-only: the graph arrays point into the mapping (rn_graph_free unmaps)
+ * and *ids borrows its strings (free it before the graph).  A wrong magic, version or byte
+ * order, a size that does not match the header, a checksum mismatch or inconsistent arrays
+ * is RN_EDATA naming the file. */
+int rn_snapshot_read(const char *path, rn_graph *g, rn_interner **ids, rn_error *err);
 
 #endif

@@ -128,6 +128,11 @@ void rn_interner_free(rn_interner *in);
  * Returns RN_OK, RN_ENOMEM, or RN_EDATA when the table is full (RN_MAX_NODES). */
 int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id,
 		       bool *inserted);
+/* Interns count strings in order, exactly as count calls of rn_interner_intern would, but
+ * overlaps their cache misses (hashes first, then prefetches, then probes): the loaders feed
+ * ids in batches of a few hundred.  On error, ids[0..*done) are valid. */
+int rn_interner_intern_many(rn_interner *in, const char *const *strings, const uint32_t *lens,
+			    size_t count, uint32_t *ids, size_t *done);
 /* Returns true and sets *id when present. */
 bool rn_interner_find(const rn_interner *in, const char *s, size_t len, uint32_t *id);
 uint32_t rn_interner_count(const rn_interner *in);
@@ -135,6 +140,23 @@ uint32_t rn_interner_count(const rn_interner *in);
 const char *rn_interner_string(const rn_interner *in, uint32_t id, size_t *len);
 /* Bytes held (table + arena), for the memory report. */
 size_t rn_interner_bytes(const rn_interner *in);
+
+/* The interner's arrays, for the binary snapshot: slots[mask + 1] (0 empty, else
+ * (hash tag << 32) | (id + 1)), offsets[count + 1] into arena[arena_len]. */
+typedef struct rn_interner_parts {
+	const uint64_t *slots;
+	uint64_t mask;
+	uint32_t count;
+	const uint64_t *offsets;
+	const char *arena;
+	uint64_t arena_len;
+} rn_interner_parts;
+
+void rn_interner_parts_of(const rn_interner *in, rn_interner_parts *parts);
+/* An interner over borrowed arrays (e.g. a memory-mapped snapshot), which must outlive it.
+ * The first insertion copies them into owned memory.  The parts are checked for consistency
+ * (offsets ascending within the arena, NUL terminators, slot ids in range): RN_EDATA if not. */
+int rn_interner_attach(rn_interner **out, const rn_interner_parts *parts);
 
 /* ---- Table loaders (DESIGN.md "Data model") -------------------------------------------- */
 

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Sorts targets[0..len) ascending, carrying weights, stably (insertion sort for short rows,
  * merge sort with caller scratch for long ones). */
@@ -91,6 +92,11 @@ void rn_graph_free(rn_graph *g)
 {
 	if (!g)
 		return;
+	if (g->mapping) {
+		munmap(g->mapping, g->mapping_bytes);
+		memset(g, 0, sizeof *g);
+		return;
+	}
 	rn_free(g->offsets);
 	rn_free(g->targets);
 	rn_free(g->weights);
@@ -163,7 +169,7 @@ static int merge_rows(rn_graph *g, uint64_t *len, rn_dup_policy policy, uint32_t
 	uint64_t dups = 0;
 	*dup_source = UINT32_MAX;
 	*dup_target = UINT32_MAX;
-#pragma omp parallel reduction(+ : dups) reduction(| : failed)
+#pragma omp parallel reduction(+ : dups) reduction(| : failed) if (n > 65536)
 	{
 		uint32_t *tmp_t = rn_malloc_array(longest / 2 + 1, sizeof *tmp_t);
 		float *tmp_w = rn_malloc_array(longest / 2 + 1, sizeof *tmp_w);

@@ -25,6 +25,7 @@ struct rn_interner {
 	uint64_t *offsets;   /* count + 1 entries: start of each string in the arena */
 	char *arena;
 	uint64_t arena_len, arena_cap;
+	bool borrowed;       /* arrays belong to someone else (a snapshot mapping) */
 };
 
 static uint64_t hash_id(const char *s, size_t len)
@@ -60,6 +61,10 @@ void rn_interner_free(rn_interner *in)
 {
 	if (!in)
 		return;
+	if (in->borrowed) {
+		rn_free(in);
+		return;
+	}
 	rn_free(in->slots);
 	rn_free(in->offsets);
 	rn_free(in->arena);
@@ -135,9 +140,83 @@ static int grow_table(rn_interner *in)
 	return RN_OK;
 }
 
-int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id, bool *inserted)
+void rn_interner_parts_of(const rn_interner *in, rn_interner_parts *parts)
 {
-	uint64_t h = hash_id(s, len);
+	parts->slots = in->slots;
+	parts->mask = in->mask;
+	parts->count = in->count;
+	parts->offsets = in->offsets;
+	parts->arena = in->arena;
+	parts->arena_len = in->arena_len;
+}
+
+int rn_interner_attach(rn_interner **out, const rn_interner_parts *parts)
+{
+	*out = NULL;
+	uint64_t cap = parts->mask + 1;
+	if (cap < 2 || (cap & parts->mask) || (uint64_t)parts->count * 10 > cap * 7 ||
+	    parts->offsets[0] != 0 || parts->offsets[parts->count] != parts->arena_len)
+		return RN_EDATA;
+	for (uint32_t id = 0; id < parts->count; id++) {
+		uint64_t end = parts->offsets[id + 1];
+		if (end <= parts->offsets[id] || end > parts->arena_len || parts->arena[end - 1])
+			return RN_EDATA;
+	}
+	uint64_t used = 0;
+	for (uint64_t i = 0; i < cap; i++) {
+		uint64_t slot = parts->slots[i];
+		if (slot == 0)
+			continue;
+		uint32_t id1 = (uint32_t)slot;
+		if (id1 == 0 || id1 > parts->count)
+			return RN_EDATA;
+		used++;
+	}
+	if (used != parts->count)
+		return RN_EDATA;
+	rn_interner *in = rn_calloc(1, sizeof *in);
+	if (!in)
+		return RN_ENOMEM;
+	in->slots = (uint64_t *)parts->slots;
+	in->mask = parts->mask;
+	in->count = parts->count;
+	in->offsets = (uint64_t *)parts->offsets;
+	in->offsets_cap = parts->count + 1;
+	in->arena = (char *)parts->arena;
+	in->arena_len = in->arena_cap = parts->arena_len;
+	in->borrowed = true;
+	*out = in;
+	return RN_OK;
+}
+
+/* Copies borrowed arrays into owned memory before the first change. */
+static int own_arrays(rn_interner *in)
+{
+	uint64_t cap = in->mask + 1;
+	uint64_t *slots = rn_malloc_array(cap, sizeof *slots);
+	uint64_t *offsets = rn_malloc_array((size_t)in->count + 1, sizeof *offsets);
+	char *arena = rn_malloc(in->arena_len + 1);
+	if (!slots || !offsets || !arena) {
+		rn_free(slots);
+		rn_free(offsets);
+		rn_free(arena);
+		return RN_ENOMEM;
+	}
+	memcpy(slots, in->slots, cap * sizeof *slots);
+	memcpy(offsets, in->offsets, ((size_t)in->count + 1) * sizeof *offsets);
+	memcpy(arena, in->arena, in->arena_len);
+	in->slots = slots;
+	in->offsets = offsets;
+	in->arena = arena;
+	in->offsets_cap = in->count + 1;
+	in->arena_cap = in->arena_len + 1;
+	in->borrowed = false;
+	return RN_OK;
+}
+
+static int intern_hashed(rn_interner *in, uint64_t h, const char *s, size_t len, uint32_t *id,
+			 bool *inserted)
+{
 	uint64_t i = probe(in, h, s, len);
 	if (in->slots[i]) {
 		*id = (uint32_t)in->slots[i] - 1;
@@ -147,6 +226,8 @@ int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id,
 	}
 	if (in->count >= RN_MAX_NODES)
 		return RN_EDATA;
+	if (in->borrowed && own_arrays(in))
+		return RN_ENOMEM;
 	/* Make room first so that a failed allocation leaves the interner unchanged. */
 	size_t ocap = in->offsets_cap;
 	if (rn_grow((void **)&in->offsets, &ocap, (size_t)in->count + 2, sizeof *in->offsets))
@@ -169,5 +250,46 @@ int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id,
 	*id = in->count++;
 	if (inserted)
 		*inserted = true;
+	return RN_OK;
+}
+
+int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id, bool *inserted)
+{
+	return intern_hashed(in, hash_id(s, len), s, len, id, inserted);
+}
+
+/* Batch size bounded so the hashes stay in L1 and the prefetched lines are still in cache when
+ * the probe pass reaches them. */
+#define INTERN_BATCH 64
+
+int rn_interner_intern_many(rn_interner *in, const char *const *strings, const uint32_t *lens,
+			    size_t count, uint32_t *ids, size_t *done)
+{
+	uint64_t hashes[INTERN_BATCH];
+	for (size_t start = 0; start < count; start += INTERN_BATCH) {
+		size_t k = count - start < INTERN_BATCH ? count - start : INTERN_BATCH;
+		for (size_t i = 0; i < k; i++) {
+			hashes[i] = hash_id(strings[start + i], lens[start + i]);
+			__builtin_prefetch(&in->slots[hashes[i] & in->mask]);
+		}
+		/* Second stage: for slots whose tag matches, fetch the string offsets the probe
+		 * will compare against. */
+		for (size_t i = 0; i < k; i++) {
+			uint64_t slot = in->slots[hashes[i] & in->mask];
+			if (slot >> 32 == hashes[i] >> 32)
+				__builtin_prefetch(&in->offsets[(uint32_t)slot - 1]);
+		}
+		for (size_t i = 0; i < k; i++) {
+			int rc = intern_hashed(in, hashes[i], strings[start + i], lens[start + i],
+					       &ids[start + i], NULL);
+			if (rc != RN_OK) {
+				if (done)
+					*done = start + i;
+				return rc;
+			}
+		}
+	}
+	if (done)
+		*done = count;
 	return RN_OK;
 }

@@ -1,0 +1,150 @@
+/*
+ * katz.c - Katz centrality on the u -> v orientation and the spectral-radius bound that
+ * decides which decay alpha is admissible.
+ *
+ * x = beta 1 + alpha A x (Katz 1953, eq. 2 with beta = 1) converges iff alpha * lambda_max < 1,
+ * lambda_max the spectral radius of the weighted adjacency matrix A.  lambda_max of a
+ * nonnegative matrix is the largest spectral radius of its strongly connected components
+ * (the condensation is block triangular), so an acyclic graph has lambda_max = 0 and accepts
+ * any alpha; for the cyclic components we run power iteration on B = A_C + I (the shift makes
+ * each irreducible block primitive, so the iteration does not oscillate on even cycles) and
+ * keep the Collatz-Wielandt bounds, valid for any positive vector x:
+ *     min_u (Bx)_u / x_u <= rho(B) <= max_u (Bx)_u / x_u   (per irreducible block),
+ * with rho(A_C) = rho(B) - 1.  Rejecting alpha >= 1/upper is conservative: every accepted
+ * alpha converges.
+ */
+#include <refnet/algo.h>
+
+#include <math.h>
+
+int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_gap,
+		       double *lower, double *upper, rn_error *err)
+{
+	uint32_t n = g->n, count = 0, *sizes = NULL;
+	*lower = *upper = 0.0;
+	if (n == 0)
+		return RN_OK;
+	uint32_t *comp = rn_malloc_array(n, sizeof *comp);
+	if (!comp)
+		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
+	int rc = rn_scc(g, comp, &count, &sizes, err);
+	if (rc != RN_OK) {
+		rn_free(comp);
+		return rc;
+	}
+	uint32_t cyclic = 0;
+	for (uint32_t k = 0; k < count; k++)
+		cyclic += sizes[k] > 1;
+	double *x = NULL, *y = NULL, *block_min = NULL;
+	if (cyclic == 0)
+		goto out; /* acyclic: A is nilpotent, lambda_max = 0 */
+	x = rn_malloc_array(n, sizeof *x);
+	y = rn_malloc_array(n, sizeof *y);
+	block_min = rn_malloc_array(count, sizeof *block_min);
+	if (!x || !y || !block_min) {
+		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
+		goto out;
+	}
+	for (uint32_t v = 0; v < n; v++)
+		x[v] = sizes[comp[v]] > 1 ? 1.0 : 0.0;
+	double lo = 0.0, hi = INFINITY;
+	for (uint32_t it = 0; it < max_iterations; it++) {
+		/* y = (A_C + I) x restricted to edges inside one component. */
+		for (uint32_t u = 0; u < n; u++) {
+			if (x[u] == 0.0) {
+				y[u] = 0.0;
+				continue;
+			}
+			double sum = x[u];
+			for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++) {
+				uint32_t v = g->targets[e];
+				if (comp[v] == comp[u])
+					sum += (double)g->weights[e] * x[v];
+			}
+			y[u] = sum;
+		}
+		for (uint32_t k = 0; k < count; k++)
+			block_min[k] = INFINITY;
+		double max_ratio = 0.0, max_y = 0.0;
+		for (uint32_t u = 0; u < n; u++) {
+			if (x[u] == 0.0)
+				continue;
+			double r = y[u] / x[u];
+			if (r > max_ratio)
+				max_ratio = r;
+			if (r < block_min[comp[u]])
+				block_min[comp[u]] = r;
+			if (y[u] > max_y)
+				max_y = y[u];
+		}
+		double best_min = 0.0;
+		for (uint32_t k = 0; k < count; k++)
+			if (sizes[k] > 1 && block_min[k] > best_min)
+				best_min = block_min[k];
+		if (best_min - 1.0 > lo)
+			lo = best_min - 1.0;
+		if (max_ratio - 1.0 < hi)
+			hi = max_ratio - 1.0;
+		if (!(max_y > 0.0) || !isfinite(max_y)) {
+			rc = rn_error_set(err, RN_EINTERNAL, NULL, 0, 0,
+					  "power iteration lost its vector");
+			goto out;
+		}
+		for (uint32_t u = 0; u < n; u++)
+			x[u] = y[u] / max_y;
+		if (hi - lo <= rel_gap * hi)
+			break;
+	}
+	*lower = lo;
+	*upper = hi;
+out:
+	rn_free(comp);
+	rn_free(sizes);
+	rn_free(x);
+	rn_free(y);
+	rn_free(block_min);
+	return rc;
+}
+
+int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lambda_max,
+	    rn_error *err)
+{
+	if (!(alpha > 0.0) || !isfinite(alpha))
+		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
+				    "Katz alpha must be a positive number, got %g", alpha);
+	if (!(tol > 0.0))
+		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
+				    "Katz tolerance must be positive, got %g", tol);
+	double lo = 0.0, hi = 0.0;
+	int rc = rn_spectral_radius(g, 500, 1e-6, &lo, &hi, err);
+	if (rc != RN_OK)
+		return rc;
+	if (lambda_max)
+		*lambda_max = hi;
+	if (hi > 0.0 && alpha * hi >= 1.0)
+		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
+				    "Katz alpha %g is too large for this graph: the largest "
+				    "eigenvalue of the referral matrix is %.6g (bounds %.6g..%.6g), so "
+				    "alpha must be below 1/lambda_max = %.6g",
+				    alpha, hi, lo, hi, 1.0 / hi);
+	if (g->n == 0)
+		return RN_OK;
+	double *ones = rn_malloc_array(g->n, sizeof *ones);
+	if (!ones)
+		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for Katz");
+	for (uint32_t v = 0; v < g->n; v++)
+		ones[v] = 1.0;
+	/* Error bound as in pagerank.c: ||e|| <= ||r|| / (1 - alpha lambda) when alpha lambda < 1. */
+	double shrink = hi > 0.0 ? 1.0 - alpha * hi : 1.0;
+	rc = rn_solve_linear(g, ones, alpha, NULL, tol * shrink, 1000000, x, NULL, err);
+	rn_free(ones);
+	if (rc != RN_OK)
+		return rc;
+	for (uint32_t v = 0; v < g->n; v++)
+		if (!isfinite(x[v]))
+			return rn_error_set(err, RN_EDATA, NULL, 0, 0,
+					    "Katz scores overflow with alpha %g (customer %u); use a "
+					    "smaller alpha",
+					    alpha, v);
+	return RN_OK;
+}

@@ -1,0 +1,26 @@
+/*
+ * load_graph.h - what the graph commands (info, rank, convert) share: turning a referrals file
+ * (CSV, compressed CSV or .rnb snapshot) into a graph with its id strings.
+ */
+#ifndef REFNET_CLI_LOAD_GRAPH_H
+#define REFNET_CLI_LOAD_GRAPH_H
+
+#include <refnet/graph.h>
+
+#include <stdio.h>
+
+typedef struct cli_graph {
+	rn_dataset dataset;   /* ids (and the referral rows when loaded from CSV) */
+	rn_graph graph;
+	uint64_t rows;        /* data rows read */
+	double load_seconds;  /* file to CSR */
+} cli_graph;
+
+int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, rn_error *err);
+void cli_graph_free(cli_graph *loaded);
+/* Parses sum|max|first|error; returns 0 or -1. */
+int cli_parse_dup_policy(const char *text, rn_dup_policy *policy);
+/* Writes s as a JSON string literal. */
+void cli_json_string(FILE *out, const char *s);
+
+#endif

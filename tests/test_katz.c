@@ -1,0 +1,121 @@
+/* test_katz.c - Katz centrality x = 1 + alpha A x: hand-computed chains and cycles, the
+ * spectral-radius bounds and the rejection of alpha >= 1/lambda_max, and a Jacobi iteration
+ * with rn_spmv as an independent reference on generated graphs. */
+#include <refnet/algo.h>
+
+#include <omp.h>
+
+#include "algo_graphs.h"
+#include "check.h"
+
+static void test_chain(void)
+{
+	/* 0 -> 1 (weight 2) -> 2: x2 = 1, x1 = 1 + a, x0 = 1 + 2a x1. */
+	uint32_t s[] = {0, 1}, t[] = {1, 2};
+	float w[] = {2, 1};
+	rn_graph g;
+	CHECK_INT(rn_graph_build(&g, 3, 2, s, t, w, RN_DUP_SUM, NULL), RN_OK);
+	double x[3], lambda = -1, a = 0.5;
+	CHECK_INT(rn_katz(&g, a, 1e-12, x, &lambda, NULL), RN_OK);
+	CHECK_NEAR(lambda, 0, 0); /* acyclic: nilpotent */
+	CHECK_NEAR(x[2], 1, 0);
+	CHECK_NEAR(x[1], 1 + a, 0);
+	CHECK_NEAR(x[0], 1 + 2 * a * (1 + a), 1e-15);
+	/* Any alpha is admissible on a DAG. */
+	CHECK_INT(rn_katz(&g, 10.0, 1e-12, x, NULL, NULL), RN_OK);
+	CHECK_NEAR(x[0], 1 + 20 * 11, 1e-12);
+	rn_graph_free(&g);
+}
+
+static void test_cycle(void)
+{
+	/* 3-cycle with weights 2: lambda_max = 2.  x = 1 + 2a x on every node: x = 1/(1 - 2a). */
+	uint32_t s[] = {0, 1, 2, 3}, t[] = {1, 2, 0, 0};
+	float w[] = {2, 2, 2, 1};
+	rn_graph g;
+	rn_error err;
+	CHECK_INT(rn_graph_build(&g, 4, 4, s, t, w, RN_DUP_SUM, NULL), RN_OK);
+	double lo, hi, x[4];
+	CHECK_INT(rn_spectral_radius(&g, 1000, 1e-12, &lo, &hi, NULL), RN_OK);
+	CHECK(lo <= 2 + 1e-12 && hi >= 2 - 1e-12);
+	CHECK_NEAR(hi, 2, 1e-9);
+	CHECK_INT(rn_katz(&g, 0.25, 1e-13, x, NULL, NULL), RN_OK);
+	CHECK_NEAR(x[0], 2, 1e-11);
+	CHECK_NEAR(x[1], 2, 1e-11);
+	CHECK_NEAR(x[3], 1 + 0.25 * 2, 1e-11);
+	CHECK_INT(rn_katz(&g, 0.5, 1e-12, x, NULL, &err), RN_EUSAGE);
+	CHECK_CONTAINS(err.message, "Katz alpha 0.5 is too large");
+	CHECK_CONTAINS(err.message, "alpha must be below 1/lambda_max = 0.5");
+	CHECK_INT(rn_katz(&g, -1, 1e-12, x, NULL, &err), RN_EUSAGE);
+	rn_graph_free(&g);
+	/* A 2-cycle (eigenvalues +1 and -1: plain power iteration would oscillate). */
+	uint32_t s2[] = {0, 1}, t2[] = {1, 0};
+	CHECK_INT(rn_graph_build(&g, 2, 2, s2, t2, NULL, RN_DUP_SUM, NULL), RN_OK);
+	CHECK_INT(rn_spectral_radius(&g, 1000, 1e-12, &lo, &hi, NULL), RN_OK);
+	CHECK_NEAR(lo, 1, 1e-12);
+	CHECK_NEAR(hi, 1, 1e-12);
+	rn_graph_free(&g);
+}
+
+/* Reference: Jacobi x_{k+1} = 1 + alpha A x_k with rn_spmv until the change is below 1e-14
+ * relative; the two must agree to 1e-9 relative (both solve to ~1e-12). */
+static void test_vs_jacobi(tg_kind kind, uint32_t n, uint64_t m)
+{
+	rn_graph g;
+	CHECK_INT(tg_build(&g, kind, n, m, 1, 11), RN_OK);
+	double lo, hi;
+	CHECK_INT(rn_spectral_radius(&g, 2000, 1e-9, &lo, &hi, NULL), RN_OK);
+	CHECK(lo <= hi);
+	double alpha = hi > 0 ? 0.5 / hi : 0.3;
+	double *x = malloc(n * sizeof *x), *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+	double *ones = malloc(n * sizeof *ones);
+	for (uint32_t v = 0; v < n; v++)
+		ones[v] = a[v] = 1;
+	CHECK_INT(rn_katz(&g, alpha, 1e-12, x, NULL, NULL), RN_OK);
+	for (int it = 0; it < 10000; it++) {
+		rn_spmv(&g, a, NULL, alpha, ones, b);
+		double change = 0;
+		for (uint32_t v = 0; v < n; v++)
+			change = fmax(change, fabs(b[v] - a[v]) / b[v]);
+		double *tmp = a;
+		a = b;
+		b = tmp;
+		if (change < 1e-14)
+			break;
+	}
+	double worst = 0;
+	for (uint32_t v = 0; v < n; v++)
+		worst = fmax(worst, fabs(x[v] - a[v]) / a[v]);
+	CHECK(worst <= 1e-9);
+	free(x);
+	free(a);
+	free(b);
+	free(ones);
+	rn_graph_free(&g);
+}
+
+static void test_threads(void)
+{
+	rn_graph g;
+	CHECK_INT(tg_build(&g, TG_RANDOM, 30000, 60000, 1, 5), RN_OK);
+	double *a = malloc(g.n * sizeof *a), *b = malloc(g.n * sizeof *b), lambda;
+	omp_set_num_threads(1);
+	CHECK_INT(rn_katz(&g, 0.05, 1e-12, a, &lambda, NULL), RN_OK);
+	omp_set_num_threads(2);
+	CHECK_INT(rn_katz(&g, 0.05, 1e-12, b, &lambda, NULL), RN_OK);
+	CHECK(memcmp(a, b, g.n * sizeof *a) == 0);
+	free(a);
+	free(b);
+	rn_graph_free(&g);
+}
+
+int main(void)
+{
+	test_chain();
+	test_cycle();
+	test_vs_jacobi(TG_RANDOM, 3000, 6000);
+	test_vs_jacobi(TG_NEARDAG, 5000, 12000);
+	test_vs_jacobi(TG_FOREST, 5000, 5000);
+	test_threads();
+	return check_report();
+}

@@ -1,0 +1,150 @@
+/* test_kernel.c - the shared machinery: rn_spmv on a hand case, strongly connected components
+ * against igraph (same partition, reverse topological labels), rn_solve_linear against a
+ * Jacobi iteration, its divergence error, and bitwise thread-count independence. */
+#include <refnet/algo.h>
+
+#include <omp.h>
+
+#include "algo_graphs.h"
+#include "check.h"
+
+static void test_spmv_hand(void)
+{
+	/* 0 -> 1 (w 2), 0 -> 2 (w 0.5), 1 -> 2 (w 1); x = (1, 10, 100), c = 1/(1, 2, 4). */
+	uint32_t s[] = {0, 0, 1}, t[] = {1, 2, 2};
+	float w[] = {2, 0.5f, 1};
+	rn_graph g;
+	CHECK_INT(rn_graph_build(&g, 3, 3, s, t, w, RN_DUP_SUM, NULL), RN_OK);
+	double x[3] = {1, 10, 100}, c[3] = {1, 0.5, 0.25}, b[3] = {1, 2, 3}, y[3];
+	rn_spmv(&g, x, c, 2.0, b, y);
+	CHECK_NEAR(y[0], 1 + 2 * (2 * 5 + 0.5 * 25), 0);
+	CHECK_NEAR(y[1], 2 + 2 * 25, 0);
+	CHECK_NEAR(y[2], 3, 0);
+	rn_spmv(&g, x, NULL, 1.0, NULL, y);
+	CHECK_NEAR(y[0], 2 * 10 + 0.5 * 100, 0);
+	rn_graph_free(&g);
+}
+
+static void test_scc(tg_kind kind, uint32_t n, uint64_t m)
+{
+	rn_graph g;
+	CHECK_INT(tg_build(&g, kind, n, m, 0, m + 1), RN_OK);
+	uint32_t *ours = malloc(n * sizeof *ours), *ref = malloc(n * sizeof *ref);
+	uint32_t *map = malloc(n * sizeof *map), count = 0, ref_count = 0, *sizes = NULL;
+	CHECK_INT(rn_scc(&g, ours, &count, &sizes, NULL), RN_OK);
+	CHECK_INT(rn_ig_components(&g, RN_IG_STRONG, ref, &ref_count, 0, NULL), RN_OK);
+	CHECK_INT(count, ref_count);
+	/* Same partition: the map from our label to igraph's must be a bijection. */
+	uint32_t bad = 0;
+	for (uint32_t k = 0; k < n; k++)
+		map[k] = UINT32_MAX;
+	for (uint32_t v = 0; v < n; v++) {
+		if (map[ours[v]] == UINT32_MAX)
+			map[ours[v]] = ref[v];
+		bad += map[ours[v]] != ref[v];
+	}
+	CHECK_INT(bad, 0);
+	uint64_t total = 0;
+	for (uint32_t k = 0; k < count; k++)
+		total += sizes[k];
+	CHECK_INT(total, n);
+	/* Reverse topological labels: no edge climbs. */
+	uint32_t climbs = 0;
+	for (uint32_t u = 0; u < n; u++)
+		for (uint64_t e = g.offsets[u]; e < g.offsets[u + 1]; e++)
+			climbs += ours[u] < ours[g.targets[e]];
+	CHECK_INT(climbs, 0);
+	free(ours);
+	free(ref);
+	free(map);
+	rn_free(sizes);
+	rn_graph_free(&g);
+}
+
+/* x = b + s A diag(1/in_weight) x against Jacobi with rn_spmv: both to 1e-13, compared at
+ * 1e-10 relative. */
+static void test_solve(tg_kind kind, uint32_t n, uint64_t m, double s)
+{
+	rn_graph g;
+	CHECK_INT(tg_build(&g, kind, n, m, 1, m + 2), RN_OK);
+	double *b = malloc(n * sizeof *b), *x = malloc(n * sizeof *x);
+	double *p = malloc(n * sizeof *p), *q = malloc(n * sizeof *q), *c = malloc(n * sizeof *c);
+	for (uint32_t v = 0; v < n; v++) {
+		b[v] = 1 + (v % 5);
+		p[v] = b[v];
+		c[v] = g.in_weight[v] > 0 ? 1 / g.in_weight[v] : 0;
+	}
+	rn_solve_stats st;
+	CHECK_INT(rn_solve_linear(&g, b, s, g.in_weight, 1e-13, 100000, x, &st, NULL), RN_OK);
+	for (int it = 0; it < 100000; it++) {
+		rn_spmv(&g, p, c, s, b, q);
+		double change = 0;
+		for (uint32_t v = 0; v < n; v++)
+			change += fabs(q[v] - p[v]);
+		double *t = p;
+		p = q;
+		q = t;
+		if (change < 1e-13)
+			break;
+	}
+	double worst = 0;
+	for (uint32_t v = 0; v < n; v++)
+		worst = fmax(worst, fabs(x[v] - p[v]) / p[v]);
+	CHECK(worst <= 1e-10);
+	CHECK(st.components > 0);
+	CHECK(st.row_updates >= n);
+	free(b);
+	free(x);
+	free(p);
+	free(q);
+	free(c);
+	rn_graph_free(&g);
+}
+
+static void test_diverge(void)
+{
+	/* 2-cycle, s = 2: spectral radius 2, Gauss-Seidel diverges. */
+	uint32_t s[] = {0, 1}, t[] = {1, 0};
+	rn_graph g;
+	rn_error err;
+	CHECK_INT(rn_graph_build(&g, 2, 2, s, t, NULL, RN_DUP_SUM, NULL), RN_OK);
+	double x[2];
+	CHECK_INT(rn_solve_linear(&g, NULL, 2.0, NULL, 1e-10, 50, x, NULL, &err), RN_EDATA);
+	CHECK_CONTAINS(err.message, "cycle of 2 customers");
+	CHECK_INT(rn_solve_linear(&g, NULL, -1.0, NULL, 1e-10, 50, x, NULL, &err), RN_EUSAGE);
+	rn_graph_free(&g);
+}
+
+static void test_threads(void)
+{
+	rn_graph g;
+	/* A forest of 200000 with 20 % roots: level 0 alone exceeds two parallel blocks. */
+	CHECK_INT(tg_build(&g, TG_FOREST, 200000, 200000, 1, 9), RN_OK);
+	uint32_t n = g.n;
+	double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+	rn_solve_stats st;
+	omp_set_num_threads(1);
+	CHECK_INT(rn_solve_linear(&g, NULL, 0.85, g.in_weight, 1e-10, 1000, a, &st, NULL), RN_OK);
+	omp_set_num_threads(2);
+	CHECK_INT(rn_solve_linear(&g, NULL, 0.85, g.in_weight, 1e-10, 1000, b, &st, NULL), RN_OK);
+	CHECK(memcmp(a, b, n * sizeof *a) == 0);
+	CHECK(st.levels > 1);
+	free(a);
+	free(b);
+	rn_graph_free(&g);
+}
+
+int main(void)
+{
+	test_spmv_hand();
+	test_scc(TG_RANDOM, 3000, 3500);
+	test_scc(TG_RANDOM, 3000, 9000);
+	test_scc(TG_NEARDAG, 5000, 10000);
+	test_scc(TG_FOREST, 5000, 5000);
+	test_solve(TG_RANDOM, 3000, 9000, 0.85);
+	test_solve(TG_NEARDAG, 5000, 10000, 0.9);
+	test_solve(TG_DAG, 5000, 10000, 0.5);
+	test_diverge();
+	test_threads();
+	return check_report();
+}
