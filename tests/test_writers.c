@@ -532,6 +532,33 @@ static void test_outdir(void)
 	CHECK(text && strncmp(text, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg", 43) == 0);
 	free(text);
 
+	/* out of memory anywhere in begin, open or commit: ENOMEM, no temporary folder left,
+	 * the previous report intact */
+	int failures = 0;
+	for (uint64_t n = 1; n < 50; n++) {
+		rn_alloc_fail_at(n, 0);
+		int status = rn_outdir_begin(&dir, target, &err);
+		if (status == RN_OK)
+			status = write_file(&dir, "manifest.json", "{\"run\": 4}\n");
+		if (status == RN_OK)
+			status = rn_outdir_commit(&dir, &err);
+		uint64_t used = rn_alloc_count();
+		rn_alloc_fail_at(0, 0);
+		rn_outdir_abort(&dir);
+		CHECK_INT(count_entries(base, "report.tmp-"), 0);
+		if (status == RN_OK && used < n)
+			break;
+		if (status) {
+			CHECK_INT(status, RN_ENOMEM);
+			failures++;
+			snprintf(path, sizeof path, "%s/manifest.json", target);
+			text = read_file(path);
+			CHECK_STR(text, "{}\n");
+			free(text);
+		}
+	}
+	CHECK(failures >= 3);
+
 	char cmd[400];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
 	CHECK_INT(system(cmd), 0);
