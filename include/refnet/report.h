@@ -355,6 +355,24 @@ int rn_doc_write_md(const rn_doc *doc, FILE *out, rn_error *err);
 struct rn_outdir;
 int rn_doc_write_chart_files(const rn_doc *doc, struct rn_outdir *dir, rn_error *err);
 
+/* ---- Graph export (report.graph_export) ----------------------------------------------- */
+
+/* A per-node attribute: exactly one of values (n numbers; NaN leaves the attribute out for
+ * that node) or text (n strings; NULL leaves it out). */
+typedef struct rn_node_attr {
+	const char *name;
+	const double *values;
+	const char *const *text;
+} rn_node_attr;
+
+/* The graph as GraphML / GEXF 1.3: node ids are the customer ids from ids (at least g->n of
+ * them), edges carry their weight, nodes every attribute.  RN_EINTERNAL for inconsistent
+ * arguments, RN_EIO for a failed write. */
+int rn_write_graphml(FILE *out, const rn_graph *g, const rn_interner *ids, size_t nattrs,
+		     const rn_node_attr *attrs, rn_error *err);
+int rn_write_gexf(FILE *out, const rn_graph *g, const rn_interner *ids, size_t nattrs,
+		  const rn_node_attr *attrs, rn_error *err);
+
 /* ---- Atomic report folder -------------------------------------------------------------- */
 
 /*
