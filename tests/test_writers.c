@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 static char *slurp(FILE *f)
 {
@@ -627,6 +628,34 @@ static void test_graph_export(void)
 	rn_interner_free(ids);
 }
 
+static void test_fingerprint(void)
+{
+	char path[] = "/tmp/refnet-test-fingerprint-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	uint64_t bytes, hash;
+	rn_error err;
+	CHECK_INT(rn_file_fingerprint(path, &bytes, &hash, &err), RN_OK);
+	CHECK_INT(bytes, 0);
+	CHECK(hash == 0x2D06800538D394C2ull); /* XXH3-64 of no bytes, from the xxHash spec */
+	/* 200 KiB crosses the 64 KiB read buffer several times: the streamed hash must equal the
+	 * one-shot hash of the same bytes */
+	enum { SIZE = 200 * 1024 + 17 };
+	unsigned char *data = malloc(SIZE);
+	for (size_t i = 0; i < SIZE; i++)
+		data[i] = (unsigned char)(i * 131 + (i >> 9));
+	FILE *f = fopen(path, "wb");
+	CHECK(fwrite(data, 1, SIZE, f) == SIZE);
+	fclose(f);
+	CHECK_INT(rn_file_fingerprint(path, &bytes, &hash, &err), RN_OK);
+	CHECK_INT(bytes, SIZE);
+	CHECK(hash == XXH3_64bits(data, SIZE));
+	free(data);
+	unlink(path);
+	CHECK_INT(rn_file_fingerprint(path, &bytes, &hash, &err), RN_ENOINPUT);
+}
+
 int main(void)
 {
 	test_format_double();
@@ -637,5 +666,6 @@ int main(void)
 	test_document_allocation_failures();
 	test_outdir();
 	test_graph_export();
+	test_fingerprint();
 	return check_report();
 }

@@ -188,6 +188,10 @@ typedef struct rn_input_summary {
  * value.model: column has a clv column to read. */
 int rn_config_validate_inputs(const rn_config *cfg, rn_input_summary *summary, rn_error *err);
 
+/* Size in bytes and XXH3-64 hash of a file's raw bytes, for manifest.json (print the hash as
+ * 16 hex digits).  RN_ENOINPUT if it cannot be opened, RN_EIO on a read error. */
+int rn_file_fingerprint(const char *path, uint64_t *bytes, uint64_t *xxh3, rn_error *err);
+
 /* Position of a key given in the file; false if the key came from the defaults. */
 bool rn_config_position(const rn_config *cfg, const char *key, uint64_t *line, uint64_t *column);
 /* Records an error about a key ("file:line:col: key: message"; position of the key when it
