@@ -13,6 +13,17 @@
  *   rn_outdir   the report folder, built under a temporary name beside the target and renamed
  *               over it only when everything is written.
  * Nothing here prints to the terminal; errors go to an rn_error.
+ *
+ * Typical run (refnet report):
+ *   rn_config_load(&cfg, path, &err);              78 / 66
+ *   rn_config_load_dataset(&cfg, &ds, true, &err); 65 / 66 / 74, then graph, algo, value
+ *   rn_outdir_begin(&dir, cfg.report.dir, &err);   73
+ *   rn_doc_new / rn_doc_heading / rn_doc_figure / rn_doc_table + rn_doc_row / rn_doc_chart
+ *   rn_outdir_open + rn_doc_write_html / rn_doc_write_md / rn_csvw_* / rn_json_* (with
+ *   rn_config_write_json and rn_file_fingerprint for manifest.json) + rn_outdir_close
+ *   rn_doc_write_chart_files(doc, &dir, &err)
+ *   rn_outdir_commit(&dir, &err); rn_outdir_abort(&dir) on every path (a no-op after commit
+ *   apart from releasing the names), so a failed run leaves no folder behind.
  */
 #ifndef REFNET_REPORT_H
 #define REFNET_REPORT_H
