@@ -171,7 +171,7 @@ struct key_spec {
 #define P(field) offsetof(rn_gen_params, field)
 static const struct key_spec keys[] = {
 	{"customers", K_U64, P(customers), 1, (double)RN_GEN_MAX_CUSTOMERS, 0},
-	{"seed", K_U64, P(seed), 0, 1.8e19, 0},
+	{"seed", K_U64, P(seed), 0, 18446744073709551615.0, 0}, /* any uint64 */
 	{"weeks", K_U32, P(weeks), 1, RN_GEN_MAX_WEEKS, 0},
 	{"threads", K_INT, P(threads), 0, 1024, 0},
 	{"messy", K_BOOL, P(messy), 0, 1, 0},
