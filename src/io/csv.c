@@ -30,6 +30,7 @@
  */
 #include <refnet/io.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -741,11 +742,14 @@ uint64_t rn_csv_record_line(const rn_csv *c)
 
 int rn_csv_field_error(const rn_csv *c, uint32_t index, rn_error *err, const char *fmt, ...)
 {
-	char message[RN_ERROR_MSG_MAX];
+	if (!err)
+		return RN_EDATA;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof message, fmt, ap);
+	rn_error_setv(err, RN_EDATA, NULL, 0, 0, fmt, ap);
 	va_end(ap);
+	char message[RN_ERROR_MSG_MAX];
+	memcpy(message, err->message, sizeof message);
 	const char *name = index < c->nheaders ? c->headers[index] : "?";
 	return rn_error_set(err, RN_EDATA, rn_source_name(c->src), rn_csv_field_line(c, index),
 			    rn_csv_field_column(c, index), "column '%s': %s", name, message);

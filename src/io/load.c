@@ -120,8 +120,11 @@ static const char *shown(rn_field f, char buf[FOUND_MAX + 4])
 			n--;
 		cut = true;
 	}
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (unsigned char)f.ptr[i] < 0x20 ? '?' : f.ptr[i];
+	for (size_t i = 0; i < n; i++) {
+		buf[i] = f.ptr[i];
+		if ((unsigned char)buf[i] < 0x20)
+			buf[i] = '?';
+	}
 	if (cut)
 		memcpy(buf + n, "...", 4);
 	else
@@ -223,7 +226,7 @@ static int parse_number(const rn_csv *csv, int col, rn_field f, enum number_rule
 static int parse_float(const rn_csv *csv, int col, rn_field f, enum number_rule rule, float *value,
 		       rn_error *err)
 {
-	double v;
+	double v = 0;
 	int rc = parse_number(csv, col, f, rule, &v, err);
 	if (rc != RN_OK)
 		return rc;
@@ -477,10 +480,10 @@ int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *o
 					  &clv, err);
 		if (rc == RN_OK && rn_interner_find(ds->ids, id.ptr, id.len, &node)) {
 			char found[FOUND_MAX + 4];
-			rc = rn_csv_field_error(csv, (uint32_t)c_customer, err,
-						"duplicate customer '%s' (first on line %llu)",
-						shown(id, found),
-						(unsigned long long)first_line[node]);
+			rc = rn_csv_field_error(
+			    csv, (uint32_t)c_customer, err,
+			    "duplicate customer '%s' (first on line %llu)", shown(id, found),
+			    (unsigned long long)(first_line ? first_line[node] : 0));
 		}
 		if (rc != RN_OK) {
 			if (skip_bad(rc, opt, &cu->skipped_rows))

@@ -162,7 +162,8 @@ static int new_source(rn_source **out, const char *name, rn_error *err)
 		src->name = rn_strdup(name ? name : "(memory)");
 	if (!src || !src->name) {
 		rn_free(src);
-		return rn_error_set(err, RN_ENOMEM, name, 0, 0, "out of memory");
+		rn_error_set(err, RN_ENOMEM, name, 0, 0, "out of memory");
+		return RN_ENOMEM;
 	}
 	src->fd = -1;
 	*out = src;
