@@ -77,7 +77,8 @@ int rn_csv_column(const rn_csv *csv, const char *name);
  * RN_EDATA ("expected N fields, found M", at the first extra field or the end of the line).
  * Records end with LF, CRLF or the end of the input.  Blank lines (a record that is a single
  * unquoted empty field) are skipped; a line holding "" is a record with one empty field.
- * Source errors (RN_EIO, RN_ENOMEM) pass through. */
+ * Source errors (RN_EIO, RN_ENOMEM) pass through.  After an error other than a wrong field
+ * count, every later call fails with the same status. */
 int rn_csv_next(rn_csv *csv, rn_error *err);
 uint32_t rn_csv_field_count(const rn_csv *csv);
 rn_field rn_csv_field(const rn_csv *csv, uint32_t index);

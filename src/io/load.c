@@ -120,8 +120,11 @@ static const char *shown(rn_field f, char buf[FOUND_MAX + 4])
 			n--;
 		cut = true;
 	}
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (unsigned char)f.ptr[i] < 0x20 ? '?' : f.ptr[i];
+	for (size_t i = 0; i < n; i++) {
+		buf[i] = f.ptr[i];
+		if ((unsigned char)buf[i] < 0x20)
+			buf[i] = '?';
+	}
 	if (cut)
 		memcpy(buf + n, "...", 4);
 	else
@@ -220,10 +223,10 @@ static int parse_number(const rn_csv *csv, int col, rn_field f, enum number_rule
 }
 
 /* Weights and rewards are stored as float: a value that is finite as a double may not be. */
-static int parse_float(const rn_csv *csv, int col, rn_field f, enum number_rule rule,
-		       float *value, rn_error *err)
+static int parse_float(const rn_csv *csv, int col, rn_field f, enum number_rule rule, float *value,
+		       rn_error *err)
 {
-	double v;
+	double v = 0;
 	int rc = parse_number(csv, col, f, rule, &v, err);
 	if (rc != RN_OK)
 		return rc;
@@ -304,14 +307,12 @@ static bool skip_bad(int rc, const rn_load_options *opt, uint64_t *skipped)
 
 static int already_loaded(const char *path, const char *table, rn_error *err)
 {
-	return rn_error_set(err, RN_EINTERNAL, path, 0, 0, "the %s table is already loaded",
-			    table);
+	return rn_error_set(err, RN_EINTERNAL, path, 0, 0, "the %s table is already loaded", table);
 }
 
 /* ---- Referrals -------------------------------------------------------------------------- */
 
-int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *opt,
-		      rn_error *err)
+int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *opt, rn_error *err)
 {
 	if (!opt)
 		opt = &default_options;
@@ -413,8 +414,7 @@ done:
 
 /* ---- Customers -------------------------------------------------------------------------- */
 
-int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *opt,
-		      rn_error *err)
+int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *opt, rn_error *err)
 {
 	if (!opt)
 		opt = &default_options;
@@ -438,8 +438,8 @@ int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *o
 		rc = find_column(csv, or_default(names->acquired, "acquired"), false, &c_acquired,
 				 err);
 	if (rc == RN_OK)
-		rc = find_column(csv, or_default(names->channel, "channel"), false, &c_channel,
-				 err);
+		rc =
+		    find_column(csv, or_default(names->channel, "channel"), false, &c_channel, err);
 	if (rc == RN_OK)
 		rc = find_column(csv, or_default(names->campaign, "campaign"), false, &c_campaign,
 				 err);
@@ -480,10 +480,10 @@ int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *o
 					  &clv, err);
 		if (rc == RN_OK && rn_interner_find(ds->ids, id.ptr, id.len, &node)) {
 			char found[FOUND_MAX + 4];
-			rc = rn_csv_field_error(csv, (uint32_t)c_customer, err,
-						"duplicate customer '%s' (first on line %llu)",
-						shown(id, found),
-						(unsigned long long)first_line[node]);
+			rc = rn_csv_field_error(
+			    csv, (uint32_t)c_customer, err,
+			    "duplicate customer '%s' (first on line %llu)", shown(id, found),
+			    (unsigned long long)(first_line ? first_line[node] : 0));
 		}
 		if (rc != RN_OK) {
 			if (skip_bad(rc, opt, &cu->skipped_rows))
@@ -497,8 +497,8 @@ int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *o
 		if (rc == RN_OK && campaign.len)
 			rc = intern(ds->campaigns, csv, c_campaign, campaign, &campaign_id, NULL,
 				    err);
-		if (rc == RN_OK && grow_table(arrays, narrays, &capacity, (uint64_t)node + 1,
-						  UINT32_MAX))
+		if (rc == RN_OK &&
+		    grow_table(arrays, narrays, &capacity, (uint64_t)node + 1, UINT32_MAX))
 			rc = rn_error_set(err, RN_ENOMEM, path, rn_csv_record_line(csv), 0,
 					  "out of memory");
 		if (rc != RN_OK)
@@ -621,8 +621,8 @@ int rn_load_spend(rn_dataset *ds, const char *path, const rn_load_options *opt, 
 		return rc;
 	const rn_columns *names = &opt->columns;
 	int c_campaign, c_date, c_amount, c_channel;
-	rc = find_column(csv, or_default(names->spend_campaign, "campaign"), true, &c_campaign,
-			 err);
+	rc =
+	    find_column(csv, or_default(names->spend_campaign, "campaign"), true, &c_campaign, err);
 	if (rc == RN_OK)
 		rc = find_column(csv, or_default(names->spend_date, "date"), true, &c_date, err);
 	if (rc == RN_OK)
