@@ -37,6 +37,7 @@
 
 /* Rows per parallel block within one level of the acyclic part. */
 #define LEVEL_BLOCK 8192
+#define KAHN_BATCH 256 /* nodes staged per thread before one atomic reservation */
 
 /* Cyclic components at least this large are solved on a private copy (solve_local). */
 #define LOCAL_MIN 256
@@ -425,31 +426,53 @@ static uint32_t kahn_level(const rn_graph *g, uint32_t *pending, uint32_t *order
 	}
 	int64_t blocks = (int64_t)((end - begin + LEVEL_BLOCK - 1) / LEVEL_BLOCK);
 	uint32_t shared_tail = tail;
-#pragma omp parallel for schedule(dynamic, 1)
-	for (int64_t k = 0; k < blocks; k++) {
-		uint32_t lo = begin + (uint32_t)k * LEVEL_BLOCK;
-		uint32_t hi = end - lo > LEVEL_BLOCK ? lo + LEVEL_BLOCK : end;
-		for (uint32_t head = lo; head < hi; head++) {
-			if (head + PF_ROW < hi)
-				__builtin_prefetch(&off[order[head + PF_ROW]]);
-			if (head + PF_EDGES < hi)
-				__builtin_prefetch(&tgt[off[order[head + PF_EDGES]]]);
-			if (head + PF_TARGETS < hi) {
-				uint32_t p = order[head + PF_TARGETS];
-				for (uint64_t e = off[p]; e < off[p + 1]; e++)
-					__builtin_prefetch(&pending[tgt[e]], 1);
-			}
-			uint32_t u = order[head];
-			for (uint64_t e = off[u]; e < off[u + 1]; e++) {
-				uint32_t v = tgt[e], left, slot;
+#pragma omp parallel
+	{
+		/* New nodes are staged in a small local batch and appended with one atomic
+		 * reservation per batch: an atomic increment per node would bounce the tail's
+		 * cache line between cores on every discovery. */
+		uint32_t batch[KAHN_BATCH], staged = 0, slot;
+#pragma omp for schedule(dynamic, 1)
+		for (int64_t k = 0; k < blocks; k++) {
+			uint32_t lo = begin + (uint32_t)k * LEVEL_BLOCK;
+			uint32_t hi = end - lo > LEVEL_BLOCK ? lo + LEVEL_BLOCK : end;
+			for (uint32_t head = lo; head < hi; head++) {
+				if (head + PF_ROW < hi)
+					__builtin_prefetch(&off[order[head + PF_ROW]]);
+				if (head + PF_EDGES < hi)
+					__builtin_prefetch(&tgt[off[order[head + PF_EDGES]]]);
+				if (head + PF_TARGETS < hi) {
+					uint32_t p = order[head + PF_TARGETS];
+					for (uint64_t e = off[p]; e < off[p + 1]; e++)
+						__builtin_prefetch(&pending[tgt[e]], 1);
+				}
+				uint32_t u = order[head];
+				for (uint64_t e = off[u]; e < off[u + 1]; e++) {
+					uint32_t v = tgt[e], left;
 #pragma omp atomic capture
-				left = --pending[v];
-				if (left == 0) {
+					left = --pending[v];
+					if (left != 0)
+						continue;
+					batch[staged++] = v;
+					if (staged == KAHN_BATCH) {
 #pragma omp atomic capture
-					slot = shared_tail++;
-					order[slot] = v;
+						{
+							slot = shared_tail;
+							shared_tail += staged;
+						}
+						memcpy(order + slot, batch, staged * sizeof *batch);
+						staged = 0;
+					}
 				}
 			}
+		}
+		if (staged > 0) {
+#pragma omp atomic capture
+			{
+				slot = shared_tail;
+				shared_tail += staged;
+			}
+			memcpy(order + slot, batch, staged * sizeof *batch);
 		}
 	}
 	return shared_tail;
