@@ -265,8 +265,11 @@ static int sweep_done(struct solve_ctx *sc, uint32_t sweep, uint32_t count, doub
  * near each other), targets renumbered to that order, coefficients s w(u,v) c[v] folded in,
  * and the contribution of already final components outside precomputed once per row.  Each
  * sweep then streams the private arrays and reads x from a compact array of `count` entries
- * instead of chasing rows across the whole graph: measured 3-4x faster per sweep on a giant
- * component of 1e6 shuffled nodes.  Costs 12 bytes per internal edge and 32 per member. */
+ * instead of chasing rows across the whole graph.  Costs 12 bytes per internal edge and 32
+ * per member.  Sweeps run from the last discovered member to the first: a depth-first
+ * search discovers children after their parent, so along tree edges a row then reads values
+ * already updated in this sweep (measured on the 1e6-node random benchmark graph: 54 sweeps
+ * instead of 86 to the same tolerance). */
 static int solve_local(struct solve_ctx *sc, const uint32_t *members, uint32_t count)
 {
 	const rn_graph *g = sc->g;
@@ -320,7 +323,7 @@ static int solve_local(struct solve_ctx *sc, const uint32_t *members, uint32_t c
 	double budget = sc->tol * (double)count / (double)g->n;
 	for (uint32_t sweep = 1;; sweep++) {
 		double change = 0.0;
-		for (uint32_t i = 0; i < count; i++) {
+		for (uint32_t i = count; i-- > 0;) {
 			double sum = 0.0;
 			for (uint64_t e = off[i]; e < off[i + 1]; e++)
 				sum += coef[e] * xl[tgt[e]];
@@ -375,7 +378,7 @@ static int solve_emit(void *ctx, const uint32_t *members, uint32_t count, uint32
 	double budget = sc->tol * (double)count / (double)sc->g->n;
 	for (uint32_t sweep = 1;; sweep++) {
 		double change = 0.0;
-		for (uint32_t i = 0; i < count; i++) {
+		for (uint32_t i = count; i-- > 0;) { /* order: see solve_local */
 			uint32_t v = members[i];
 			double xv = row_value(sc, v);
 			change += fabs(xv - sc->x[v]);
