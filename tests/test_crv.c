@@ -280,6 +280,24 @@ static void test_median_thresholds(void)
 	}
 }
 
+/* No customers at all: empty outputs, no error. */
+static void test_empty(void)
+{
+	rn_referrals none = {0};
+	rn_attribution a;
+	rn_error err;
+	CHECK_INT(rn_attribution_build(&a, 0, &none, NULL, RN_ATTR_EQUAL, &err), 0);
+	rn_referral_params par;
+	plain_params(&par, 0.5);
+	rn_referral_value rv;
+	double clv[1] = {0};
+	CHECK_INT(rn_referral_value_compute(&rv, &a, clv, NULL, &par, 0, false, &err), 0);
+	CHECK_INT(rv.n, 0);
+	CHECK_NEAR(rv.clv_threshold, 0.0, 0);
+	rn_referral_value_free(&rv);
+	rn_attribution_free(&a);
+}
+
 static void test_mean_paid_cac(void)
 {
 	uint32_t campaign_of_spend[3] = {0, 1, 1};
@@ -391,6 +409,7 @@ int main(void)
 	test_cycle();
 	test_two_referrers_policies();
 	test_median_thresholds();
+	test_empty();
 	test_mean_paid_cac();
 	test_thread_determinism();
 	test_alloc_failures();
