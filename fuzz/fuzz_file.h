@@ -6,7 +6,6 @@
 #ifndef REFNET_FUZZ_FILE_H
 #define REFNET_FUZZ_FILE_H
 
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>

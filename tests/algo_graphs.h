@@ -29,7 +29,7 @@ static inline uint32_t tg_below(uint32_t k)
 typedef enum tg_kind {
 	TG_RANDOM,  /* uniform random edges: cycles, dangling and isolated nodes */
 	TG_FOREST,  /* each node referred by at most one earlier node */
-	TG_DAG,     /* edges from earlier to later nodes only, with reconvergent paths */
+	TG_DAG,	    /* edges from earlier to later nodes only, with reconvergent paths */
 	TG_NEARDAG, /* DAG plus a few back edges making small and large cycles */
 } tg_kind;
 
@@ -80,8 +80,12 @@ static inline int tg_build(rn_graph *g, tg_kind kind, uint32_t n, uint64_t m, in
 	}
 done:
 	if (n > 2 && k > 2) {
-		s[k] = 1; d[k] = 1; w[k++] = 1.0f;          /* self-loop, dropped */
-		s[k] = s[0]; d[k] = d[0]; w[k++] = 0.75f;   /* duplicate, summed */
+		s[k] = 1;
+		d[k] = 1;
+		w[k++] = 1.0f; /* self-loop, dropped */
+		s[k] = s[0];
+		d[k] = d[0];
+		w[k++] = 0.75f; /* duplicate, summed */
 	}
 	int rc = rn_graph_build(g, n, k, s, d, w, RN_DUP_SUM, NULL);
 	free(s);

@@ -134,8 +134,83 @@ static void test_threads(void)
 	rn_graph_free(&g);
 }
 
+/* Empty graph: every entry point succeeds and writes nothing. */
+static void test_empty(void)
+{
+	rn_graph g;
+	uint32_t none = 0, count = 7;
+	double x[1] = {42};
+	CHECK_INT(rn_graph_build(&g, 0, 0, &none, &none, NULL, RN_DUP_SUM, NULL), RN_OK);
+	CHECK_INT(rn_scc(&g, &none, &count, NULL, NULL), RN_OK);
+	CHECK_INT(count, 0);
+	CHECK_INT(rn_solve_linear(&g, NULL, 0.5, NULL, 1e-10, 10, x, NULL, NULL), RN_OK);
+	CHECK_INT(rn_pagerank(&g, NULL, x, NULL, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, 0.5, 1e-10, x, NULL, NULL), RN_OK);
+	CHECK_INT(rn_reach(&g, NULL, x, NULL, NULL), RN_OK);
+	rn_cascades c;
+	CHECK_INT(rn_cascades_compute(&g, &c, NULL), RN_OK);
+	CHECK_INT(c.count, 0);
+	rn_cascades_free(&c);
+	CHECK_NEAR(x[0], 42, 0);
+	rn_graph_free(&g);
+}
+
+/* Every allocation of the algo layer can fail: make the k-th fail for k = 1, 2, ... until a
+ * run succeeds; each failing run must report RN_ENOMEM (and, under ASan, leak nothing). */
+static void test_alloc_failures(void)
+{
+	rn_graph g;
+	CHECK_INT(tg_build(&g, TG_NEARDAG, 3000, 6000, 1, 4), RN_OK);
+	double *x = malloc(g.n * sizeof *x);
+	int funcs = 5;
+	for (int f = 0; f < funcs; f++) {
+		int rc = RN_ENOMEM;
+		uint64_t k;
+		for (k = 1; k < 1000 && rc != RN_OK; k++) {
+			rn_error err;
+			rn_reach_options ro;
+			rn_reach_options_default(&ro);
+			ro.exact_max_nodes = f == 3 ? 100 : 200000;
+			rn_cascades c;
+			rn_alloc_fail_at(k, 0);
+			switch (f) {
+			case 0:
+				rc = rn_pagerank(&g, NULL, x, NULL, &err);
+				break;
+			case 1:
+				rc = rn_katz(&g, 0.01, 1e-10, x, NULL, &err);
+				break;
+			case 2:
+				rc = rn_reach(&g, &ro, x, NULL, &err);
+				break;
+			case 3:
+				rc = rn_reach(&g, &ro, x, NULL, &err);
+				break;
+			default:
+				rc = rn_cascades_compute(&g, &c, &err);
+				if (rc == RN_OK)
+					rn_cascades_free(&c);
+				break;
+			}
+			rn_alloc_fail_at(0, 0);
+			if (rc != RN_OK && rc != RN_ENOMEM) {
+				fprintf(stderr, "function %d, allocation %llu: status %d\n", f,
+					(unsigned long long)k, rc);
+				CHECK_INT(rc, RN_ENOMEM);
+				break;
+			}
+		}
+		CHECK_INT(rc, RN_OK);
+		CHECK(k > 2);
+	}
+	free(x);
+	rn_graph_free(&g);
+}
+
 int main(void)
 {
+	test_empty();
+	test_alloc_failures();
 	test_spmv_hand();
 	test_scc(TG_RANDOM, 3000, 3500);
 	test_scc(TG_RANDOM, 3000, 9000);

@@ -78,7 +78,7 @@ static void test_vs_igraph(void)
 	compare_bfs(TG_DAG, 3000, 6000, 200000, RN_REACH_EXACT);
 	compare_bfs(TG_NEARDAG, 3000, 6000, 200000, RN_REACH_EXACT);
 	/* A forest stays exact above exact_max_nodes. */
-	compare_bfs(TG_FOREST, 20000, 20000, 100, RN_REACH_FOREST);
+	compare_bfs(TG_FOREST, 6000, 6000, 100, RN_REACH_FOREST);
 }
 
 /* HyperLogLog: a near-DAG of 30000 nodes with exact_max_nodes 1000 takes the estimate path.

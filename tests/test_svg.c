@@ -149,9 +149,14 @@ static void test_sampling(void)
 
 static void test_bar(void)
 {
-	const char *names[] = {"alice", "A&B <x> \"q\" 'a'", "a-very-long-customer-identifier-that-"
-							       "goes-on-and-on",
-			       "caf\xc3\xa9", "bad\xff" "byte", "missing"};
+	const char *names[] = {"alice",
+			       "A&B <x> \"q\" 'a'",
+			       "a-very-long-customer-identifier-that-"
+			       "goes-on-and-on",
+			       "caf\xc3\xa9",
+			       "bad\xff"
+			       "byte",
+			       "missing"};
 	double values[] = {12.5, 7, 3.25, 1, 0.5, NAN};
 	rn_series s = {"PageRank", 6, NULL, values, false, false};
 	rn_chart c = {0};
@@ -169,7 +174,8 @@ static void test_bar(void)
 	CHECK_INT(count(svg, "<rect x="), 5 + 1); /* five finite bars and the background */
 	CHECK_CONTAINS(svg, ">A&amp;B &lt;x&gt; &quot;q&quot; &#39;a&#39;</text>");
 	CHECK_CONTAINS(svg, "caf\xc3\xa9</text>");
-	CHECK_CONTAINS(svg, "bad\xef\xbf\xbd" "byte</text>");         /* invalid UTF-8 replaced */
+	CHECK_CONTAINS(svg, "bad\xef\xbf\xbd"
+			    "byte</text>"); /* invalid UTF-8 replaced */
 	CHECK_CONTAINS(svg, ">a-very-long-customer-identifier-\xe2\x80\xa6</text>"); /* 32 + ... */
 	CHECK_CONTAINS(svg, "<title>alice: 12.5</title>");
 	CHECK_CONTAINS(svg, ">PageRank score (x 1000)</text>");
@@ -358,7 +364,7 @@ static void test_line(void)
 static void test_invalid_and_csv(void)
 {
 	double y[] = {1, 2};
-	const char *names[] = {"a,b", "c\"d"};
+	const char *names[] = {"a,b", "c\"d", "e"};
 	rn_series s = {"value", 2, NULL, y, false, false};
 	rn_chart c = {0};
 	c.kind = RN_CHART_BAR;
@@ -390,10 +396,15 @@ static void test_invalid_and_csv(void)
 
 int main(void)
 {
+	/* RN_KEEP_SVG=1 keeps the rendered charts for a look (path printed) */
+	const char *keep = getenv("RN_KEEP_SVG");
 	if (mkdtemp(svg_dir))
 		xmllint_available = system("xmllint --version >/dev/null 2>&1") == 0;
+	if (keep)
+		xmllint_available = 1;
 	if (!xmllint_available)
-		fprintf(stderr, "xmllint not found: SVG files checked by the built-in checker only\n");
+		fprintf(stderr,
+			"xmllint not found: SVG files checked by the built-in checker only\n");
 	test_nice_ticks();
 	test_sampling();
 	test_bar();
@@ -405,7 +416,9 @@ int main(void)
 	test_invalid_and_csv();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", svg_dir);
-	if (system(cmd) != 0)
+	if (keep)
+		fprintf(stderr, "charts kept in %s\n", svg_dir);
+	else if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", svg_dir);
 	return check_report();
 }

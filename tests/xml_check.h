@@ -67,8 +67,9 @@ static const char *xml_check(const char *text)
 			size_t len = strcspn(name, " >");
 			if (depth == 0 || len != lens[depth - 1] ||
 			    strncmp(name, stack[depth - 1], len)) {
-				snprintf(problem, sizeof problem, "mismatched </%.*s> at offset %ld",
-					 (int)len, name, (long)(p - text));
+				snprintf(problem, sizeof problem,
+					 "mismatched </%.*s> at offset %ld", (int)len, name,
+					 (long)(p - text));
 				return problem;
 			}
 			depth--;

@@ -40,14 +40,14 @@ void rn_spmv(const rn_graph *g, const double *x, const double *c, double s, cons
 int rn_scc(const rn_graph *g, uint32_t *comp, uint32_t *count, uint32_t **sizes, rn_error *err);
 
 typedef struct rn_solve_stats {
-	uint32_t components;       /* strongly connected components visited */
+	uint32_t components;	    /* strongly connected components visited */
 	uint32_t cyclic_components; /* of which with more than one node (iterated) */
-	uint64_t sweeps;           /* Gauss-Seidel sweeps summed over cyclic components */
-	uint32_t max_sweeps;       /* largest number of sweeps spent on one component */
-	double residual;           /* L1 change of the last sweep, summed over components */
-	uint32_t levels;           /* depth levels of the acyclic part (parallel units) */
-	uint64_t row_updates;      /* rows evaluated in total; row_updates / n is the number of
-				      equivalent full passes (power iteration does one per step) */
+	uint64_t sweeps;	    /* Gauss-Seidel sweeps summed over cyclic components */
+	uint32_t max_sweeps;	    /* largest number of sweeps spent on one component */
+	double residual;	    /* L1 change of the last sweep, summed over components */
+	uint32_t levels;	    /* depth levels of the acyclic part (parallel units) */
+	uint64_t row_updates;	    /* rows evaluated in total; row_updates / n is the number of
+				       equivalent full passes (power iteration does one per step) */
 } rn_solve_stats;
 
 /* Solves x = b + s * A diag(c) x (see the top of this file) with s >= 0 and the column scale
@@ -58,17 +58,16 @@ typedef struct rn_solve_stats {
  * of s * A diag(c) is below 1 (Stein-Rosenberg: Gauss-Seidel converges iff Jacobi does for
  * nonnegative matrices); otherwise, or after max_sweeps on one component, RN_EDATA.
  * stats may be NULL.  Sequential: deterministic by construction. */
-int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *div,
-		    double tol, uint32_t max_sweeps, double *x, rn_solve_stats *stats,
-		    rn_error *err);
+int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *div, double tol,
+		    uint32_t max_sweeps, double *x, rn_solve_stats *stats, rn_error *err);
 
 /* ---- PageRank -------------------------------------------------------------------------- */
 
 typedef struct rn_pagerank_options {
-	double damping;            /* d, in [0, 1); default 0.85 */
-	double tolerance;          /* bound on the L1 error of the result; default 1e-10 */
-	uint32_t max_sweeps;       /* per cyclic component; default 10000 */
-	const double *teleport;    /* NULL: uniform; else n nonnegative values, positive sum */
+	double damping;		/* d, in [0, 1); default 0.85 */
+	double tolerance;	/* bound on the L1 error of the result; default 1e-10 */
+	uint32_t max_sweeps;	/* per cyclic component; default 10000 */
+	const double *teleport; /* NULL: uniform; else n nonnegative values, positive sum */
 } rn_pagerank_options;
 
 void rn_pagerank_options_default(rn_pagerank_options *opt);
@@ -90,8 +89,8 @@ int rn_pagerank(const rn_graph *g, const rn_pagerank_options *opt, double *rank,
  * components, with Collatz-Wielandt bounds lower <= lambda_max <= upper (Collatz 1942,
  * Wielandt 1950) after at most max_iterations products or when upper - lower <= rel_gap *
  * upper. */
-int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_gap,
-		       double *lower, double *upper, rn_error *err);
+int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_gap, double *lower,
+		       double *upper, rn_error *err);
 
 /* Katz centrality (Katz 1953) on the u->v orientation, unnormalised with beta = 1:
  * x = 1 + alpha A x, so x[u] - 1 = sum over generations k >= 1 of alpha^k times the weighted
@@ -103,15 +102,15 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lamb
 /* ---- Reach ----------------------------------------------------------------------------- */
 
 typedef enum rn_reach_method {
-	RN_REACH_FOREST = 0,  /* condensation is a forest: exact sums, linear time */
-	RN_REACH_EXACT,       /* bitsets over the condensation, O(m n / 64) */
-	RN_REACH_HLL,         /* HyperLogLog estimate */
+	RN_REACH_FOREST = 0, /* condensation is a forest: exact sums, linear time */
+	RN_REACH_EXACT,	     /* bitsets over the condensation, O(m n / 64) */
+	RN_REACH_HLL,	     /* HyperLogLog estimate */
 } rn_reach_method;
 
 typedef struct rn_reach_options {
 	uint32_t exact_max_nodes; /* above this, HyperLogLog (unless a forest); default 200000 */
-	uint32_t hll_precision;   /* p, 2^p registers per component; 4..16, default 10 */
-	uint64_t hll_seed;        /* hash seed; default 0 */
+	uint32_t hll_precision;	  /* p, 2^p registers per component; 4..16, default 10 */
+	uint64_t hll_seed;	  /* hash seed; default 0 */
 } rn_reach_options;
 
 void rn_reach_options_default(rn_reach_options *opt);
@@ -121,8 +120,8 @@ double rn_hll_relative_error(uint32_t precision);
 
 /* reach[u] = number of distinct customers downstream of u (reachable by a path of length >= 1,
  * u itself excluded, even on a cycle).  method (may be NULL) tells which path was taken. */
-int rn_reach(const rn_graph *g, const rn_reach_options *opt, double *reach,
-	     rn_reach_method *method, rn_error *err);
+int rn_reach(const rn_graph *g, const rn_reach_options *opt, double *reach, rn_reach_method *method,
+	     rn_error *err);
 
 /* ---- Cascades -------------------------------------------------------------------------- */
 
@@ -134,13 +133,13 @@ int rn_reach(const rn_graph *g, const rn_reach_options *opt, double *reach,
  * root), and each tree is a shortest-path tree.  Customers reachable from no root (they sit on
  * a cycle nobody outside referred into, or downstream of one) belong to no cascade. */
 typedef struct rn_cascades {
-	uint32_t count;        /* number of cascades (= roots) */
-	uint32_t *root;        /* count: root customer of each cascade, ascending */
-	uint32_t *size;        /* count: customers in the tree */
-	uint32_t *depth;       /* count: longest root-to-leaf path in edges */
-	double *virality;      /* count: structural virality, 0 for a single node */
-	uint32_t *cascade_of;  /* n: cascade index of each customer, UINT32_MAX if none */
-	uint32_t unrooted;     /* customers in no cascade */
+	uint32_t count;	      /* number of cascades (= roots) */
+	uint32_t *root;	      /* count: root customer of each cascade, ascending */
+	uint32_t *size;	      /* count: customers in the tree */
+	uint32_t *depth;      /* count: longest root-to-leaf path in edges */
+	double *virality;     /* count: structural virality, 0 for a single node */
+	uint32_t *cascade_of; /* n: cascade index of each customer, UINT32_MAX if none */
+	uint32_t unrooted;    /* customers in no cascade */
 } rn_cascades;
 
 /* Structural virality (Goel, Anderson, Hofman & Watts 2015, eq. 1): the mean shortest-path
@@ -157,8 +156,7 @@ typedef struct rn_histogram {
 } rn_histogram;
 
 /* Histogram of values[0..len). */
-int rn_histogram_build(const uint32_t *values, uint32_t len, rn_histogram *out,
-		       rn_error *err);
+int rn_histogram_build(const uint32_t *values, uint32_t len, rn_histogram *out, rn_error *err);
 void rn_histogram_free(rn_histogram *h);
 
 /* ---- igraph adapter (src/algo/igraph_adapter.c, the only user of igraph) --------------- */
@@ -170,8 +168,8 @@ uint64_t rn_ig_bytes_estimate(const rn_graph *g);
 typedef enum rn_ig_components_mode { RN_IG_WEAK = 0, RN_IG_STRONG } rn_ig_components_mode;
 
 /* Component label per node renumbered in order of first node (0..count-1). */
-int rn_ig_components(const rn_graph *g, rn_ig_components_mode mode, uint32_t *comp,
-		     uint32_t *count, uint64_t max_bytes, rn_error *err);
+int rn_ig_components(const rn_graph *g, rn_ig_components_mode mode, uint32_t *comp, uint32_t *count,
+		     uint64_t max_bytes, rn_error *err);
 
 /* Directed, unweighted betweenness (weights measure referral strength, not distance).
  * samples == 0 or >= n: exact (Brandes 2001).  Otherwise the sources are a uniform sample of
@@ -195,8 +193,8 @@ int rn_ig_louvain(const rn_graph *g, uint64_t seed, uint32_t *community, uint32_
 
 /* Reference implementations used by tests and the benchmark to check refnet's own results. */
 /* igraph_personalized_pagerank with PRPACK on the reversed graph with weights. */
-int rn_ig_pagerank_prpack(const rn_graph *g, double damping, const double *teleport,
-			  double *rank, uint64_t max_bytes, rn_error *err);
+int rn_ig_pagerank_prpack(const rn_graph *g, double damping, const double *teleport, double *rank,
+			  uint64_t max_bytes, rn_error *err);
 /* reach[v] = nodes reachable from v by out-edges, v excluded, by one igraph_subcomponent
  * breadth-first search per node: O(n m), for tests on small graphs. */
 int rn_ig_reach(const rn_graph *g, double *reach, uint64_t max_bytes, rn_error *err);

@@ -52,7 +52,7 @@ typedef struct rn_gen_params {
 
 	uint32_t n_channels;
 	rn_gen_channel channel[RN_GEN_MAX_CHANNELS];
-	uint32_t adstock_max_lag;  /* L of the normalised geometric adstock */
+	uint32_t adstock_max_lag;  /* L: the adstock sums lags 0..L */
 
 	double organic_base;       /* organic arrivals per week (relative, per 1e5) */
 	double organic_trend;      /* relative growth of organic arrivals over the period */

@@ -25,15 +25,17 @@
 
 typedef struct rn_source rn_source;
 
-/* Opens path; .gz and .zst are recognised by their magic bytes, not the name.  A missing or
- * unreadable file is RN_ENOINPUT; "-" is not special. */
+/* Opens path; .gz and .zst are recognised by their magic bytes, not the name (concatenated
+ * gzip members and zstd frames are read one after the other).  A missing or unreadable file,
+ * or a directory, is RN_ENOINPUT with strerror in the message; "-" is not special. */
 int rn_source_open(rn_source **out, const char *path, rn_error *err);
 /* A source over caller-owned memory (tests, fuzzing); name is used in messages.  The bytes are
  * decompressed if they carry a gzip or zstd magic. */
 int rn_source_open_memory(rn_source **out, const void *data, size_t len, const char *name,
 			  rn_error *err);
-/* Reads up to cap bytes of decompressed data into buf.  Returns the count (0 at the end) or a
- * negative status; a truncated or corrupt compressed stream is RN_EIO. */
+/* Reads up to cap bytes of decompressed data into buf.  Returns the count (0 at the end; a
+ * short count is not the end) or a negative status; a truncated or corrupt compressed stream,
+ * or garbage after the last member/frame, is RN_EIO. */
 int64_t rn_source_read(rn_source *src, void *buf, size_t cap, rn_error *err);
 const char *rn_source_name(const rn_source *src);
 /* Bytes read from the underlying file so far (compressed bytes for compressed input). */
@@ -68,10 +70,14 @@ const char *rn_csv_header(const rn_csv *csv, uint32_t index);
 int rn_csv_column(const rn_csv *csv, const char *name);
 
 /* Reads the next record.  Returns 1 when a record is ready, 0 at the end of the input, or a
- * negative status: invalid UTF-8, an unterminated quote, a stray quote, a record longer than
- * RN_CSV_MAX_RECORD_BYTES or with more than RN_CSV_MAX_FIELDS fields is RN_EDATA; a record
- * whose field count differs from the header is RN_EDATA ("expected N fields, found M").
- * Blank lines (a record that is a single empty field) are skipped. */
+ * negative status: invalid UTF-8, an unterminated quote (reported where it opened), a stray
+ * quote, text after a closing quote, a CR not followed by LF outside quotes, a record longer
+ * than RN_CSV_MAX_RECORD_BYTES (quotes and line end included) or with more than
+ * RN_CSV_MAX_FIELDS fields is RN_EDATA; a record whose field count differs from the header is
+ * RN_EDATA ("expected N fields, found M", at the first extra field or the end of the line).
+ * Records end with LF, CRLF or the end of the input.  Blank lines (a record that is a single
+ * unquoted empty field) are skipped; a line holding "" is a record with one empty field.
+ * Source errors (RN_EIO, RN_ENOMEM) pass through. */
 int rn_csv_next(rn_csv *csv, rn_error *err);
 uint32_t rn_csv_field_count(const rn_csv *csv);
 rn_field rn_csv_field(const rn_csv *csv, uint32_t index);
@@ -98,13 +104,16 @@ int rn_csv_field_error(const rn_csv *csv, uint32_t index, rn_error *err, const c
  * no NaN/Inf, no overflow to infinity.  Returns 0 or -1. */
 int rn_parse_double(const char *s, size_t len, double *out);
 /* Dates as days since 1970-01-01.  fmt NULL means ISO-8601 "YYYY-MM-DD" optionally followed
- * by "T" or " " and a time (ignored); otherwise a strptime-style format using %Y %m %d (and
- * literal characters).  Calendar validity is checked (no 2023-02-30).  Returns 0 or -1. */
+ * by "T" or " " and a time hh:mm[:ss[.fff]][Z|+hh:mm|-hh:mm] (validated, then ignored);
+ * otherwise a strptime-style format using %Y (4 digits), %m and %d (1 or 2 digits), %% and
+ * literal characters, matching the whole text.  Calendar validity is checked (no 2023-02-30,
+ * leap years per the Gregorian rule).  Returns 0 or -1 (*days untouched). */
 int rn_parse_date(const char *s, size_t len, const char *fmt, int32_t *days);
 /* True when fmt is usable by rn_parse_date: only %Y (4 digits), %m, %d (1 or 2 digits), %%
  * and literals, with each of %Y %m %d present (for checking a configured date_format). */
 bool rn_date_format_valid(const char *fmt);
-/* Formats days since 1970-01-01 as YYYY-MM-DD into buf (at least 11 bytes). */
+/* Formats days since 1970-01-01 as YYYY-MM-DD into buf (at least 11 bytes).  RN_DATE_NONE
+ * gives "", a day outside years 0000-9999 (which no parse produces) "0000-00-00". */
 void rn_format_date(int32_t days, char *buf);
 
 /* ---- Id interner ----------------------------------------------------------------------- */
@@ -237,8 +246,13 @@ void rn_dataset_free(rn_dataset *ds);
 
 /* Load order: customers (optional) first, so that referrals and transactions can be checked
  * against it; then referrals, transactions, spend.  Each returns RN_OK or an error with the
- * position (RN_ENOINPUT, RN_EDATA, RN_EIO, RN_ENOMEM).  On error the dataset is still valid
- * for rn_dataset_free but the table is incomplete and must not be used. */
+ * position (RN_ENOINPUT, RN_EDATA, RN_EIO, RN_ENOMEM); loading a table twice, or customers
+ * after referrals/transactions, is RN_EINTERNAL.  On error the dataset is still valid for
+ * rn_dataset_free but the table is incomplete and must not be used.  opt may be NULL
+ * (defaults).  Empty optional dates mean unknown (RN_DATE_NONE), empty channel/campaign mean
+ * none (UINT32_MAX); any other empty value is an error.  With skip_bad_rows, rows with a bad
+ * value or a wrong field count are skipped and counted (they create no ids); encoding and
+ * quoting errors still fail, as record boundaries are lost. */
 int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *opt,
 		      rn_error *err);
 int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *opt,

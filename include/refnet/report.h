@@ -69,7 +69,7 @@ typedef struct rn_enum_list {
 
 /* Where a key's value was found in the file (for errors raised after loading). */
 typedef struct rn_config_pos {
-	char *key;       /* dotted key path, e.g. "centrality.katz.alpha" */
+	char *key; /* dotted key path, e.g. "centrality.katz.alpha" */
 	uint64_t line, column;
 } rn_config_pos;
 
@@ -79,14 +79,14 @@ typedef struct rn_config_pos {
  * optional inputs that are not given are NULL.  All strings are owned (rn_config_free).
  */
 typedef struct rn_config {
-	char *source;      /* the configuration file as named by the caller, for messages */
-	char *base_dir;    /* absolute directory that relative paths are resolved against */
+	char *source;	/* the configuration file as named by the caller, for messages */
+	char *base_dir; /* absolute directory that relative paths are resolved against */
 	char *title;
 	struct {
-		char *referrals;            /* required */
+		char *referrals;			/* required */
 		char *customers, *transactions, *spend; /* NULL when not given */
-		rn_columns columns;         /* every name set (defaults filled in) */
-		char *date_format;          /* NULL: ISO-8601 */
+		rn_columns columns;			/* every name set (defaults filled in) */
+		char *date_format;			/* NULL: ISO-8601 */
 	} inputs;
 	struct {
 		rn_dup_policy duplicate_edges;
@@ -108,10 +108,10 @@ typedef struct rn_config {
 	struct {
 		rn_cfg_model model;
 		rn_cfg_time_unit time_unit;
-		bool has_calibration_end;   /* false: the last transaction date */
-		int32_t calibration_end;    /* days since 1970-01-01 */
-		double horizon;             /* in time units */
-		double discount_rate;       /* per year */
+		bool has_calibration_end; /* false: the last transaction date */
+		int32_t calibration_end;  /* days since 1970-01-01 */
+		double horizon;		  /* in time units */
+		double discount_rate;	  /* per year */
 		double margin;
 	} value;
 	struct {
@@ -121,10 +121,10 @@ typedef struct rn_config {
 		double acquisition_cost_saved;
 		double generation_decay;
 		uint64_t horizon_days;
-		double discount_rate;       /* per year */
+		double discount_rate; /* per year */
 	} referral;
 	struct {
-		rn_enum_list group_by;      /* of rn_cfg_group */
+		rn_enum_list group_by; /* of rn_cfg_group */
 		struct {
 			bool enabled;
 			uint64_t adstock_max_lag, bootstrap, seed;
@@ -132,7 +132,7 @@ typedef struct rn_config {
 	} roi;
 	struct {
 		char *dir;
-		rn_enum_list formats;       /* of rn_cfg_format */
+		rn_enum_list formats; /* of rn_cfg_format */
 		uint64_t top;
 		rn_cfg_graph_export graph_export;
 	} report;
@@ -164,13 +164,36 @@ int rn_config_load_string(rn_config *cfg, const char *text, size_t len, const ch
  * names the key and the path ("file:line:col: inputs.customers: cannot open '...': ..."). */
 int rn_config_check_inputs(const rn_config *cfg, rn_error *err);
 
+/* Load options for the io layer from the configuration (pointers into cfg): column names,
+ * date format, and on_error: skip as skip_bad_rows.  Customers are never created. */
+void rn_config_load_options(const rn_config *cfg, rn_load_options *opt);
+/* Loads the configured tables into ds (from rn_dataset_init) in the order the loaders need,
+ * the referrals only if with_referrals, then rn_dataset_finish; enforces self_loops: error.
+ * Errors from the loaders (RN_ENOINPUT, RN_EDATA, RN_EIO, RN_ENOMEM) name file:line:column. */
+int rn_config_load_dataset(const rn_config *cfg, rn_dataset *ds, bool with_referrals,
+			   rn_error *err);
+
+/* What rn_config_validate_inputs read. */
+typedef struct rn_input_summary {
+	bool snapshot;	    /* referrals given as a .rnb snapshot */
+	uint64_t referrals; /* referral rows (edges before merging) */
+	uint64_t nodes, edges, self_loops, duplicates_merged;
+	uint64_t customers, transactions, spend; /* rows kept */
+	uint64_t skipped_rows;			 /* under on_error: skip */
+} rn_input_summary;
+
+/* Everything `refnet check` verifies about the inputs, running no analysis: the files open
+ * (rn_config_check_inputs), every table loads with the configured columns and policies, the
+ * graph builds under duplicate_edges (a .rnb snapshot is read and verified instead), and
+ * value.model: column has a clv column to read. */
+int rn_config_validate_inputs(const rn_config *cfg, rn_input_summary *summary, rn_error *err);
+
 /* Position of a key given in the file; false if the key came from the defaults. */
-bool rn_config_position(const rn_config *cfg, const char *key, uint64_t *line,
-			uint64_t *column);
+bool rn_config_position(const rn_config *cfg, const char *key, uint64_t *line, uint64_t *column);
 /* Records an error about a key ("file:line:col: key: message"; position of the key when it
  * was given, else the file alone).  Returns code. */
-int rn_config_error(const rn_config *cfg, rn_error *err, int code, const char *key,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int rn_config_error(const rn_config *cfg, rn_error *err, int code, const char *key, const char *fmt,
+		    ...) __attribute__((format(printf, 5, 6)));
 
 /* Name of an enum value as written in the configuration ("sum", "bgnbd", ...). */
 const char *rn_config_enum_name(const char *key, int value);
@@ -189,7 +212,7 @@ typedef struct rn_json {
 	FILE *out;
 	int depth;
 	int status;
-	bool expect_key[RN_JSON_MAX_DEPTH];  /* per level: object (true) or array */
+	bool expect_key[RN_JSON_MAX_DEPTH]; /* per level: object (true) or array */
 	bool has_items[RN_JSON_MAX_DEPTH];
 	bool after_key;
 } rn_json;
@@ -200,7 +223,7 @@ void rn_json_end_object(rn_json *json);
 void rn_json_begin_array(rn_json *json);
 void rn_json_end_array(rn_json *json);
 void rn_json_key(rn_json *json, const char *key);
-void rn_json_string(rn_json *json, const char *s);   /* NULL writes null */
+void rn_json_string(rn_json *json, const char *s); /* NULL writes null */
 void rn_json_number(rn_json *json, double x);
 void rn_json_int(rn_json *json, int64_t x);
 void rn_json_uint(rn_json *json, uint64_t x);
@@ -224,7 +247,7 @@ typedef struct rn_csv_writer {
 } rn_csv_writer;
 
 void rn_csvw_init(rn_csv_writer *w, FILE *out);
-void rn_csvw_text(rn_csv_writer *w, const char *s);     /* NULL: empty field */
+void rn_csvw_text(rn_csv_writer *w, const char *s); /* NULL: empty field */
 void rn_csvw_number(rn_csv_writer *w, double x);
 void rn_csvw_uint(rn_csv_writer *w, uint64_t x);
 void rn_csvw_int(rn_csv_writer *w, int64_t x);
@@ -235,45 +258,44 @@ void rn_csvw_header(rn_csv_writer *w, size_t n, const char *const *names);
 /* ---- Charts ---------------------------------------------------------------------------- */
 
 typedef enum rn_chart_kind {
-	RN_CHART_BAR,         /* horizontal bars: one per category, series[0].y the lengths */
+	RN_CHART_BAR,	      /* horizontal bars: one per category, series[0].y the lengths */
 	RN_CHART_GROUPED_BAR, /* vertical bars: per category one bar per series */
 	RN_CHART_SCATTER,     /* points (x, y); optional quadrant lines; sampled above max_points */
-	RN_CHART_LOGLOG,      /* log10 axes; series drawn as points and/or lines; x, y <= 0 skipped */
-	RN_CHART_HISTOGRAM,   /* bins [edges[i], edges[i+1]) with counts in series[0].y */
-	RN_CHART_LINE,        /* linear axes; series drawn as points and/or lines */
+	RN_CHART_LOGLOG,    /* log10 axes; series drawn as points and/or lines; x, y <= 0 skipped */
+	RN_CHART_HISTOGRAM, /* bins [edges[i], edges[i+1]) with counts in series[0].y */
+	RN_CHART_LINE,	    /* linear axes; series drawn as points and/or lines */
 } rn_chart_kind;
 
 typedef struct rn_series {
 	const char *name;
 	size_t count;
-	const double *x;      /* NULL for bar charts (categories) and histograms */
+	const double *x; /* NULL for bar charts (categories) and histograms */
 	const double *y;
-	bool points, line;    /* how scatter/log-log/line series are drawn */
+	bool points, line; /* how scatter/log-log/line series are drawn */
 } rn_series;
 
 typedef struct rn_chart {
 	rn_chart_kind kind;
-	const char *id;       /* [a-z0-9_-], unique in a report: file stem and SVG id prefix */
-	const char *title;    /* <title>, heading */
-	const char *desc;     /* <desc>: one sentence saying what the chart shows */
+	const char *id;	   /* [a-z0-9_-], unique in a report: file stem and SVG id prefix */
+	const char *title; /* <title>, heading */
+	const char *desc;  /* <desc>: one sentence saying what the chart shows */
 	const char *x_label, *y_label;
-	size_t category_count;            /* bar and grouped bar */
+	size_t category_count; /* bar and grouped bar */
 	const char *const *categories;
 	size_t series_count;
 	const rn_series *series;
-	const double *bin_edges;          /* histogram: series[0].count + 1 edges, increasing */
-	bool log_x;                       /* histogram: log10 x axis (edges > 0) */
-	bool quadrants;                   /* scatter: lines at x = quadrant_x, y = quadrant_y */
+	const double *bin_edges; /* histogram: series[0].count + 1 edges, increasing */
+	bool log_x;		 /* histogram: log10 x axis (edges > 0) */
+	bool quadrants;		 /* scatter: lines at x = quadrant_x, y = quadrant_y */
 	double quadrant_x, quadrant_y;
-	const char *quadrant_labels[4];   /* top-right, top-left, bottom-right, bottom-left */
-	size_t max_points;                /* scatter sampling cap; 0 means 2000 */
+	const char *quadrant_labels[4]; /* top-right, top-left, bottom-right, bottom-left */
+	size_t max_points;		/* scatter sampling cap; 0 means 2000 */
 } rn_chart;
 
 /* Nice axis ticks (Heckbert 1990, "Nice numbers for graph labels", Graphics Gems): a step of
  * 1, 2 or 5 times a power of ten giving about target_count ticks that cover [lo, hi].
  * *first is the first tick (<= lo), *count the number of ticks (last >= hi). */
-void rn_nice_ticks(double lo, double hi, int target_count, double *first, double *step,
-		   int *count);
+void rn_nice_ticks(double lo, double hi, int target_count, double *first, double *step, int *count);
 
 /* Writes the chart as one <svg> element.  standalone adds the XML declaration.  Non-finite
  * values are skipped (never written as coordinates).  Returns RN_OK, RN_EINTERNAL for an
@@ -290,11 +312,11 @@ size_t rn_sample_index(size_t k, size_t m, size_t n);
 
 typedef enum rn_col_type {
 	RN_COL_TEXT,
-	RN_COL_INTEGER,  /* whole number, no separators */
-	RN_COL_DECIMAL,  /* 4 significant digits */
-	RN_COL_MONEY,    /* 2 decimals with thousands separators */
-	RN_COL_PERCENT,  /* a fraction shown as a percentage with 1 decimal */
-	RN_COL_RATIO,    /* 2 decimals followed by "x" */
+	RN_COL_INTEGER, /* whole number, no separators */
+	RN_COL_DECIMAL, /* 4 significant digits */
+	RN_COL_MONEY,	/* 2 decimals with thousands separators */
+	RN_COL_PERCENT, /* a fraction shown as a percentage with 1 decimal */
+	RN_COL_RATIO,	/* 2 decimals followed by "x" */
 } rn_col_type;
 
 /* One table cell: text for RN_COL_TEXT, number otherwise; a NaN number is "n/a". */
@@ -312,8 +334,7 @@ void rn_doc_free(rn_doc *doc);
 int rn_doc_heading(rn_doc *doc, const char *text);
 int rn_doc_paragraph(rn_doc *doc, const char *text);
 /* A headline figure; consecutive figures are shown together. */
-int rn_doc_figure(rn_doc *doc, const char *label, double value, rn_col_type type,
-		  const char *note);
+int rn_doc_figure(rn_doc *doc, const char *label, double value, rn_col_type type, const char *note);
 int rn_doc_table(rn_doc *doc, const char *caption, size_t ncols, const char *const *names,
 		 const rn_col_type *types);
 /* Appends a row of ncols cells to the last table. */
@@ -348,7 +369,7 @@ int rn_doc_write_chart_files(const rn_doc *doc, struct rn_outdir *dir, rn_error 
  */
 typedef struct rn_outdir {
 	char *target;
-	char *tmp;       /* NULL once committed or aborted */
+	char *tmp; /* NULL once committed or aborted */
 } rn_outdir;
 
 int rn_outdir_begin(rn_outdir *dir, const char *target, rn_error *err);

@@ -46,7 +46,7 @@ void rn_error_clear(rn_error *err);
 int rn_error_set(rn_error *err, int code, const char *file, uint64_t line, uint64_t column,
 		 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 int rn_error_setv(rn_error *err, int code, const char *file, uint64_t line, uint64_t column,
-		  const char *fmt, va_list ap);
+		  const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 /* "file:line:column: message" (parts that are unknown are left out). */
 void rn_error_format(const rn_error *err, char *buf, size_t cap);
 /* Exit status for a status code: 0 for RN_OK, otherwise -code (70 if unknown). */

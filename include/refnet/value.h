@@ -184,6 +184,14 @@ int rn_time_unit_parse(const char *s, rn_time_unit *out);
 /* ---- Referral value, ROI and the marketing-mix model ----------------------------------- */
 
 /*
+ * Order of use (docs/VALUE_MODELS.md "Referral value and ROI"): rn_attribution_build from the
+ * referral rows -> rn_mean_paid_cac -> rn_referral_value_compute with the CLV array (crv,
+ * network_value, rlv, quadrant per customer) -> rn_roi_input_from_dataset + rn_roi_compute
+ * (campaigns.csv, channels.csv, the programme row) -> rn_mix_fit with the ROI result.  Every
+ * figure that can be undefined carries a flag; writers print such a field as an empty cell.
+ */
+
+/*
  * Attribution (DESIGN.md "Acquisition attribution").  a(u,v) is the share of v's acquisition
  * credited to referrer u.  A referral row is *eligible* unless it is dated strictly after v's
  * acquisition date (such rows are counted in late_rows and credit nobody) or is a self-referral
@@ -299,13 +307,11 @@ int rn_referral_value_compute(rn_referral_value *out, const rn_attribution *attr
 			      bool paid_cac_defined, rn_error *err);
 void rn_referral_value_free(rn_referral_value *rv);
 
-/* Solves nv = W (c + gamma nv) by Jacobi sweeps until the largest change is below 1e-12
- * relative to max(1, max|nv|).  weights has attr->m entries (W's values on the attribution
- * pattern).  Needs every column sum of W <= 1 and 0 <= gamma < 1.  Exposed for tests and
- * benchmarks. */
-int rn_network_value_solve(const rn_attribution *attr, const double *weights,
-			   const double *contribution, double gamma, double *nv,
-			   uint32_t *iterations, rn_error *err);
+/* Solves nv = W (c + gamma nv) by Jacobi sweeps of rn_spmv until the largest change is below
+ * 1e-12 relative to max(1, max|nv|).  w is W as a graph (row u: (v, W(u,v)); only n, offsets,
+ * targets and weights are read).  Needs every column sum of W <= 1 and 0 <= gamma < 1. */
+int rn_network_value_solve(const rn_graph *w, const double *contribution, double gamma,
+			   double *nv, uint32_t *iterations, rn_error *err);
 
 /*
  * ROI per campaign and per channel (DESIGN.md "ROI against advertising spend").  Every ratio

@@ -178,8 +178,8 @@ static int relabel(const igraph_vector_int_t *membership, uint32_t n, uint32_t *
 	return RN_OK;
 }
 
-int rn_ig_components(const rn_graph *g, rn_ig_components_mode mode, uint32_t *comp,
-		     uint32_t *count, uint64_t max_bytes, rn_error *err)
+int rn_ig_components(const rn_graph *g, rn_ig_components_mode mode, uint32_t *comp, uint32_t *count,
+		     uint64_t max_bytes, rn_error *err)
 {
 	int rc = guard(g, max_bytes, "components", err);
 	if (rc != RN_OK)
@@ -195,9 +195,9 @@ int rn_ig_components(const rn_graph *g, rn_ig_components_mode mode, uint32_t *co
 	}
 	code = igraph_vector_int_init(&membership, 0);
 	if (code == IGRAPH_SUCCESS) {
-		code = igraph_connected_components(&ig, &membership, NULL, &no,
-						   mode == RN_IG_STRONG ? IGRAPH_STRONG
-									: IGRAPH_WEAK);
+		code =
+		    igraph_connected_components(&ig, &membership, NULL, &no,
+						mode == RN_IG_STRONG ? IGRAPH_STRONG : IGRAPH_WEAK);
 		if (code == IGRAPH_SUCCESS)
 			rc = relabel(&membership, g->n, comp, count, err);
 		igraph_vector_int_destroy(&membership);
@@ -259,13 +259,13 @@ int rn_ig_betweenness(const rn_graph *g, uint32_t samples, uint64_t seed, double
 				for (uint32_t i = 0; i < samples; i++)
 					VECTOR(sources)[i] = perm[i];
 				code = igraph_betweenness_subset(
-					&ig, &res, igraph_vss_all(), IGRAPH_DIRECTED,
-					igraph_vss_vector(&sources), igraph_vss_all(), NULL);
+				    &ig, &res, igraph_vss_all(), IGRAPH_DIRECTED,
+				    igraph_vss_vector(&sources), igraph_vss_all(), NULL);
 				igraph_vector_int_destroy(&sources);
 			}
 		} else {
-			code = igraph_betweenness(&ig, &res, igraph_vss_all(), IGRAPH_DIRECTED,
-						  NULL);
+			code =
+			    igraph_betweenness(&ig, &res, igraph_vss_all(), IGRAPH_DIRECTED, NULL);
 		}
 		if (code == IGRAPH_SUCCESS) {
 			double scale = sampled ? (double)n / (double)samples : 1.0;
@@ -391,8 +391,8 @@ int rn_ig_louvain(const rn_graph *g, uint64_t seed, uint32_t *community, uint32_
 				rc = relabel(&membership, g->n, community, count, err);
 				if (modularity)
 					*modularity = igraph_vector_size(&mod) > 0
-							      ? igraph_vector_tail(&mod)
-							      : 0.0;
+							  ? igraph_vector_tail(&mod)
+							  : 0.0;
 			}
 			igraph_vector_destroy(&mod);
 		}
@@ -404,8 +404,8 @@ int rn_ig_louvain(const rn_graph *g, uint64_t seed, uint32_t *community, uint32_
 	return code == IGRAPH_SUCCESS ? rc : ig_fail(err, "Louvain communities", code);
 }
 
-int rn_ig_pagerank_prpack(const rn_graph *g, double damping, const double *teleport,
-			  double *rank, uint64_t max_bytes, rn_error *err)
+int rn_ig_pagerank_prpack(const rn_graph *g, double damping, const double *teleport, double *rank,
+			  uint64_t max_bytes, rn_error *err)
 {
 	int rc = guard(g, max_bytes, "PRPACK PageRank", err);
 	if (rc != RN_OK)
@@ -435,8 +435,8 @@ int rn_ig_pagerank_prpack(const rn_graph *g, double damping, const double *telep
 				for (uint32_t v = 0; v < g->n; v++)
 					VECTOR(reset)[v] = teleport[v];
 			code = igraph_personalized_pagerank(
-				&ig, IGRAPH_PAGERANK_ALGO_PRPACK, &res, &value, igraph_vss_all(),
-				IGRAPH_DIRECTED, damping, teleport ? &reset : NULL, &w, NULL);
+			    &ig, IGRAPH_PAGERANK_ALGO_PRPACK, &res, &value, igraph_vss_all(),
+			    IGRAPH_DIRECTED, damping, teleport ? &reset : NULL, &w, NULL);
 			if (code == IGRAPH_SUCCESS)
 				for (uint32_t v = 0; v < g->n; v++)
 					rank[v] = VECTOR(res)[v];

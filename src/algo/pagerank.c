@@ -56,7 +56,8 @@ int rn_pagerank(const rn_graph *g, const rn_pagerank_options *opt, double *rank,
 	if (opt->teleport) {
 		t = rn_malloc_array(n, sizeof *t);
 		if (!t)
-			return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for PageRank");
+			return rn_error_set(err, RN_ENOMEM, NULL, 0, 0,
+					    "out of memory for PageRank");
 		double total = 0.0;
 		for (uint32_t v = 0; v < n; v++) {
 			double tv = opt->teleport[v];

@@ -43,12 +43,12 @@ double rn_hll_relative_error(uint32_t precision)
 /* The condensation as a CSR over component labels, plus members grouped by component. */
 struct condensation {
 	uint32_t n, k;
-	uint32_t *comp;        /* n */
-	uint32_t *member_start;/* k + 1 */
-	uint32_t *members;     /* n, grouped by component, ascending labels */
-	uint64_t *child_start; /* k + 1 */
-	uint32_t *children;    /* distinct child components per component */
-	uint32_t *parents;     /* k: number of distinct parent components */
+	uint32_t *comp;		/* n */
+	uint32_t *member_start; /* k + 1 */
+	uint32_t *members;	/* n, grouped by component, ascending labels */
+	uint64_t *child_start;	/* k + 1 */
+	uint32_t *children;	/* distinct child components per component */
+	uint32_t *parents;	/* k: number of distinct parent components */
 };
 
 static void cond_free(struct condensation *c)
@@ -231,8 +231,10 @@ static double hll_estimate(const uint8_t *reg, uint32_t m)
 		sum += ldexp(1.0, -(int)reg[j]);
 		zeros += reg[j] == 0;
 	}
-	double alpha = m == 16 ? 0.673 : m == 32 ? 0.697 : m == 64 ? 0.709
-						 : 0.7213 / (1.0 + 1.079 / m);
+	double alpha = m == 16	 ? 0.673
+		       : m == 32 ? 0.697
+		       : m == 64 ? 0.709
+				 : 0.7213 / (1.0 + 1.079 / m);
 	double e = alpha * (double)m * (double)m / sum;
 	if (e <= 2.5 * m && zeros > 0)
 		e = (double)m * log((double)m / (double)zeros);
@@ -261,7 +263,8 @@ static int reach_hll(const struct condensation *c, uint32_t p, uint64_t seed, do
 		if (free_count > 0) {
 			s = free_slots[--free_count];
 		} else {
-			if (rn_grow((void **)&regs, &regs_cap, ((size_t)slots + 1) * m, 1) != RN_OK) {
+			if (rn_grow((void **)&regs, &regs_cap, ((size_t)slots + 1) * m, 1) !=
+			    RN_OK) {
 				rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0,
 						  "out of memory for HyperLogLog registers");
 				goto out;
@@ -275,7 +278,8 @@ static int reach_hll(const struct condensation *c, uint32_t p, uint64_t seed, do
 			uint64_t h = mix64(c->members[j] ^ mix64(seed));
 			uint32_t index = (uint32_t)(h >> (64 - p));
 			uint64_t rest = h << p;
-			uint8_t rank = (uint8_t)(rest ? (uint32_t)__builtin_clzll(rest) + 1u : 64u - p + 1u);
+			uint8_t rank =
+			    (uint8_t)(rest ? (uint32_t)__builtin_clzll(rest) + 1u : 64u - p + 1u);
 			if (rank > row[index])
 				row[index] = rank;
 		}
@@ -323,8 +327,8 @@ out:
 	return rc;
 }
 
-int rn_reach(const rn_graph *g, const rn_reach_options *opt, double *reach,
-	     rn_reach_method *method, rn_error *err)
+int rn_reach(const rn_graph *g, const rn_reach_options *opt, double *reach, rn_reach_method *method,
+	     rn_error *err)
 {
 	rn_reach_options defaults;
 	if (!opt) {
@@ -338,7 +342,7 @@ int rn_reach(const rn_graph *g, const rn_reach_options *opt, double *reach,
 	struct condensation c;
 	int rc = cond_build(g, &c, err);
 	if (rc == RN_OK) {
-		rn_reach_method how = cond_is_forest(&c)		   ? RN_REACH_FOREST
+		rn_reach_method how = cond_is_forest(&c)	     ? RN_REACH_FOREST
 				      : g->n <= opt->exact_max_nodes ? RN_REACH_EXACT
 								     : RN_REACH_HLL;
 		if (method)

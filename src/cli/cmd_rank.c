@@ -1,12 +1,339 @@
-/* cmd_rank.c - 'refnet rank': not available in this build yet. */
+/*
+ * cmd_rank.c - 'refnet rank REFERRALS.csv|GRAPH.rnb': per-customer influence centrality as
+ * CSV (customer, referrals, referral_weight, pagerank, katz, reach), sorted by pagerank
+ * descending with ties by node index (first-seen order), every customer unless --top.
+ *
+ * The command only parses options, loads the graph (CSV through the io layer, or a binary
+ * snapshot), calls the algo layer and prints.  PageRank is always computed because it
+ * orders the rows; --metrics chooses which columns are printed (and computed).  With -o the
+ * CSV goes to a temporary file renamed into place, so a failed run leaves no partial file.
+ */
 #include "cli/commands.h"
 
+#include <refnet/algo.h>
+#include <refnet/graph.h>
+#include <refnet/io.h>
+
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { COL_REFERRALS, COL_WEIGHT, COL_PAGERANK, COL_KATZ, COL_REACH, COL_COUNT };
+static const char *const column_names[COL_COUNT] = {"referrals", "referral_weight", "pagerank",
+						    "katz", "reach"};
+
+static void usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "usage: refnet rank REFERRALS.csv|GRAPH.rnb [options]\n"
+	    "\n"
+	    "Per-customer influence centrality as CSV, sorted by PageRank (highest first).\n"
+	    "\n"
+	    "  --top N             only the N highest-ranked customers (default: all)\n"
+	    "  -o, --output FILE   write the CSV to FILE instead of standard output\n"
+	    "  --metrics LIST      comma-separated subset of referrals,referral_weight,\n"
+	    "                      pagerank,katz,reach (default: all)\n"
+	    "  --damping D         PageRank damping factor in [0, 1) (default 0.85)\n"
+	    "  --tol T             PageRank L1 tolerance (default 1e-10)\n"
+	    "  --katz-alpha A      Katz decay per generation, below 1/lambda_max (default 0.1)\n"
+	    "  --reach-exact-max N exact reach up to N customers, HyperLogLog above\n"
+	    "                      (default 200000; forests are always exact)\n"
+	    "  -h, --help          this help\n");
+}
+
+static int parse_number(const char *text, double *out)
+{
+	return rn_parse_double(text, strlen(text), out);
+}
+
+static int parse_count(const char *text, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (!text[0] || text[0] == '-')
+		return -1;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_metrics(const char *list, bool *want)
+{
+	for (int k = 0; k < COL_COUNT; k++)
+		want[k] = false;
+	const char *p = list;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		int found = -1;
+		for (int k = 0; k < COL_COUNT; k++)
+			if (strlen(column_names[k]) == len && !strncmp(column_names[k], p, len))
+				found = k;
+		if (found < 0)
+			return -1;
+		want[found] = true;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* RFC 4180: quote a field holding a comma, quote, CR or LF; double inner quotes. */
+static void write_id(FILE *out, const char *s, size_t len)
+{
+	if (strcspn(s, ",\"\r\n") >= len) {
+		fwrite(s, 1, len, out);
+		return;
+	}
+	fputc('"', out);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"')
+			fputc('"', out);
+		fputc(s[i], out);
+	}
+	fputc('"', out);
+}
+
+static const double *sort_key;
+
+static int by_rank(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	if (sort_key[x] != sort_key[y])
+		return sort_key[x] > sort_key[y] ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+struct rank_run {
+	rn_dataset ds;
+	bool have_ds;
+	rn_interner *snapshot_ids;
+	rn_graph g;
+	bool have_graph;
+	double *pagerank, *katz, *reach;
+	uint32_t *order;
+};
+
+static void run_free(struct rank_run *r)
+{
+	rn_free(r->pagerank);
+	rn_free(r->katz);
+	rn_free(r->reach);
+	rn_free(r->order);
+	if (r->snapshot_ids)
+		rn_interner_free(r->snapshot_ids);
+	if (r->have_graph)
+		rn_graph_free(&r->g);
+	if (r->have_ds)
+		rn_dataset_free(&r->ds);
+}
+
+static int load(struct rank_run *r, const char *path, rn_error *err)
+{
+	if (rn_snapshot_detect(path)) {
+		int rc = rn_snapshot_read(path, &r->g, &r->snapshot_ids, err);
+		r->have_graph = rc == RN_OK;
+		return rc;
+	}
+	int rc = rn_dataset_init(&r->ds);
+	if (rc != RN_OK)
+		return rn_error_set(err, rc, NULL, 0, 0, "out of memory");
+	r->have_ds = true;
+	rc = rn_load_referrals(&r->ds, path, NULL, err);
+	if (rc == RN_OK)
+		rc = rn_dataset_finish(&r->ds, err);
+	if (rc == RN_OK) {
+		rc = rn_graph_from_dataset(&r->g, &r->ds, path, RN_DUP_SUM, err);
+		r->have_graph = rc == RN_OK;
+	}
+	return rc;
+}
+
+static const rn_interner *ids_of(const struct rank_run *r)
+{
+	return r->snapshot_ids ? r->snapshot_ids : r->ds.ids;
+}
+
+static int write_csv(FILE *out, const struct rank_run *r, const bool *want, uint64_t rows)
+{
+	fputs("customer", out);
+	for (int k = 0; k < COL_COUNT; k++)
+		if (want[k])
+			fprintf(out, ",%s", column_names[k]);
+	fputc('\n', out);
+	const rn_graph *g = &r->g;
+	for (uint64_t i = 0; i < rows; i++) {
+		uint32_t v = r->order[i];
+		size_t len = 0;
+		const char *id = rn_interner_string(ids_of(r), v, &len);
+		write_id(out, id, len);
+		if (want[COL_REFERRALS])
+			fprintf(out, ",%llu",
+				(unsigned long long)(g->offsets[v + 1] - g->offsets[v]));
+		if (want[COL_WEIGHT])
+			fprintf(out, ",%.17g", g->out_weight[v]);
+		if (want[COL_PAGERANK])
+			fprintf(out, ",%.17g", r->pagerank[v]);
+		if (want[COL_KATZ])
+			fprintf(out, ",%.17g", r->katz[v]);
+		if (want[COL_REACH])
+			fprintf(out, ",%.17g", r->reach[v]);
+		fputc('\n', out);
+	}
+	return ferror(out) ? -1 : 0;
+}
 
 int cmd_rank(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "refnet rank: not available in this version\n");
-	return 70;
+	static const struct option options[] = {
+	    {"top", required_argument, NULL, 't'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"metrics", required_argument, NULL, 'm'},
+	    {"damping", required_argument, NULL, 'd'},
+	    {"tol", required_argument, NULL, 'T'},
+	    {"katz-alpha", required_argument, NULL, 'a'},
+	    {"reach-exact-max", required_argument, NULL, 'x'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	uint64_t top = UINT64_MAX, exact_max = 200000;
+	const char *output = NULL;
+	bool want[COL_COUNT] = {true, true, true, true, true};
+	rn_pagerank_options pr_opt;
+	rn_pagerank_options_default(&pr_opt);
+	double alpha = 0.1;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":ho:", options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 't':
+			if (parse_count(optarg, &top) || top == 0)
+				return cli_usage_error(
+				    "rank", "--top needs a positive integer, got '%s'", optarg);
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'm':
+			if (parse_metrics(optarg, want))
+				return cli_usage_error(
+				    "rank",
+				    "--metrics takes a comma-separated list of referrals, "
+				    "referral_weight, pagerank, katz, reach; got '%s'",
+				    optarg);
+			break;
+		case 'd':
+			if (parse_number(optarg, &pr_opt.damping) || !(pr_opt.damping >= 0) ||
+			    !(pr_opt.damping < 1))
+				return cli_usage_error(
+				    "rank", "--damping must be in [0, 1), got '%s'", optarg);
+			break;
+		case 'T':
+			if (parse_number(optarg, &pr_opt.tolerance) || !(pr_opt.tolerance > 0))
+				return cli_usage_error(
+				    "rank", "--tol must be a positive number, got '%s'", optarg);
+			break;
+		case 'a':
+			if (parse_number(optarg, &alpha) || !(alpha > 0))
+				return cli_usage_error(
+				    "rank", "--katz-alpha must be a positive number, got '%s'",
+				    optarg);
+			break;
+		case 'x':
+			if (parse_count(optarg, &exact_max) || exact_max > UINT32_MAX)
+				return cli_usage_error(
+				    "rank", "--reach-exact-max needs an integer, got '%s'", optarg);
+			break;
+		case ':':
+			return cli_usage_error("rank", "option '%s' needs a value",
+					       argv[optind - 1]);
+		default:
+			return cli_usage_error("rank", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("rank", optind >= argc ? "missing REFERRALS file"
+							      : "expected one REFERRALS file");
+	const char *path = argv[optind];
+
+	struct rank_run run;
+	memset(&run, 0, sizeof run);
+	rn_error err;
+	rn_error_clear(&err);
+	int rc = load(&run, path, &err);
+	uint32_t n = run.g.n;
+	size_t nn = n ? n : 1;
+	if (rc == RN_OK) {
+		run.pagerank = rn_malloc_array(nn, sizeof *run.pagerank);
+		run.order = rn_malloc_array(nn, sizeof *run.order);
+		if (want[COL_KATZ])
+			run.katz = rn_malloc_array(nn, sizeof *run.katz);
+		if (want[COL_REACH])
+			run.reach = rn_malloc_array(nn, sizeof *run.reach);
+		if (!run.pagerank || !run.order || (want[COL_KATZ] && !run.katz) ||
+		    (want[COL_REACH] && !run.reach))
+			rc = rn_error_set(&err, RN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
+	if (rc == RN_OK)
+		rc = rn_pagerank(&run.g, &pr_opt, run.pagerank, NULL, &err);
+	if (rc == RN_OK && want[COL_KATZ])
+		rc = rn_katz(&run.g, alpha, 1e-10, run.katz, NULL, &err);
+	if (rc == RN_OK && want[COL_REACH]) {
+		rn_reach_options ro;
+		rn_reach_options_default(&ro);
+		ro.exact_max_nodes = (uint32_t)exact_max;
+		rc = rn_reach(&run.g, &ro, run.reach, NULL, &err);
+	}
+	if (rc != RN_OK) {
+		run_free(&run);
+		return cli_fail(&err);
+	}
+	for (uint32_t v = 0; v < n; v++)
+		run.order[v] = v;
+	sort_key = run.pagerank;
+	qsort(run.order, n, sizeof *run.order, by_rank);
+	uint64_t rows = top < n ? top : n;
+
+	int status = 0;
+	if (!output) {
+		if (write_csv(stdout, &run, want, rows) || fflush(stdout)) {
+			rn_error_set(&err, RN_EIO, NULL, 0, 0, "cannot write standard output");
+			status = cli_fail(&err);
+		}
+	} else {
+		size_t len = strlen(output) + 16;
+		char *tmp = rn_malloc(len);
+		FILE *out = NULL;
+		if (tmp) {
+			snprintf(tmp, len, "%s.tmp", output);
+			out = fopen(tmp, "w");
+		}
+		if (!out) {
+			rn_error_set(&err, RN_ECANTCREAT, output, 0, 0, "cannot create: %s",
+				     tmp ? strerror(errno) : "out of memory");
+			status = cli_fail(&err);
+		} else {
+			int bad = write_csv(out, &run, want, rows);
+			bad |= fclose(out) != 0;
+			if (bad || rename(tmp, output) != 0) {
+				remove(tmp);
+				rn_error_set(&err, RN_EIO, output, 0, 0, "cannot write: %s",
+					     strerror(errno));
+				status = cli_fail(&err);
+			}
+		}
+		rn_free(tmp);
+	}
+	run_free(&run);
+	return status;
 }

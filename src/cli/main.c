@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct command {
@@ -53,8 +54,20 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 	return 64;
 }
 
+/* Test builds (RN_TEST_HOOKS, on in the sanitizer build) let a test make the Nth allocation of
+ * a whole command fail: REFNET_ALLOC_FAIL_AT=N refnet ... (tests/cli/alloc.sh). */
+static void test_hooks(void)
+{
+#ifdef RN_TEST_HOOKS
+	const char *at = getenv("REFNET_ALLOC_FAIL_AT");
+	if (at && *at)
+		rn_alloc_fail_at(strtoull(at, NULL, 10), 0);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+	test_hooks();
 	if (argc < 2) {
 		usage(stderr);
 		return 64;
@@ -65,7 +78,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+#ifdef RN_TEST_HOOKS
+		printf("refnet %s (test hooks)\n", RN_VERSION);
+#else
 		printf("refnet %s\n", RN_VERSION);
+#endif
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -87,17 +87,19 @@ int rn_gen_parse_date(const char *s, int32_t *days)
 
 /* Channel presets.  Spend and half-saturation are per 1e5 customers (see gen.h); betas are
  * relative.  The shapes follow the usual pattern of mix-model studies (Jin et al. 2017): search
- * short carryover, TV long carryover and an S-shaped response, display nearly concave. */
+ * short carryover, TV long carryover and an S-shaped response, display nearly concave.  Every
+ * theta and shape lies on the grid of refnet's mix model (src/value/mix.c), and K is near the
+ * typical adstock of the channel, so that the response curve is seen on both sides of K. */
 static const rn_gen_channel presets[] = {
-	{"search", 3, 3000.0, 0.85, 12.0, 225.0, 0.30, 4000.0, 1.5},
-	{"social", 3, 2500.0, 0.70, 8.0, 150.0, 0.50, 6000.0, 1.2},
-	{"display", 2, 2000.0, 0.60, 6.0, 90.0, 0.40, 3000.0, 1.0},
-	{"tv", 2, 15000.0, 0.40, 4.0, 225.0, 0.70, 12000.0, 2.5},
-	{"email", 2, 500.0, 0.80, 10.0, 60.0, 0.20, 800.0, 1.0},
-	{"video", 2, 4000.0, 0.50, 6.0, 100.0, 0.60, 7000.0, 2.0},
-	{"affiliate", 2, 1500.0, 0.90, 20.0, 80.0, 0.10, 2500.0, 1.0},
+	{"search", 3, 3000.0, 0.85, 12.0, 225.0, 0.30, 5700.0, 1.5},
+	{"social", 3, 2500.0, 0.70, 8.0, 150.0, 0.50, 12000.0, 1.25},
+	{"display", 2, 2000.0, 0.60, 6.0, 90.0, 0.40, 5000.0, 1.0},
+	{"tv", 2, 15000.0, 0.40, 4.0, 225.0, 0.70, 37500.0, 2.5},
+	{"email", 2, 500.0, 0.80, 10.0, 60.0, 0.20, 1000.0, 1.0},
+	{"video", 2, 4000.0, 0.50, 6.0, 100.0, 0.60, 17000.0, 2.0},
+	{"affiliate", 2, 1500.0, 0.90, 20.0, 80.0, 0.10, 2800.0, 1.0},
 };
-static const rn_gen_channel generic_channel = {"", 2, 2000.0, 0.60, 6.0, 100.0, 0.40, 3000.0,
+static const rn_gen_channel generic_channel = {"", 2, 2000.0, 0.60, 6.0, 100.0, 0.40, 5000.0,
 					       1.5};
 
 static void channel_preset(rn_gen_channel *c, const char *name)

@@ -114,8 +114,9 @@ uint64_t rn_graph_bytes(const rn_graph *g)
 				 sizeof *g->out_weight);
 }
 
+/* cursor: n + 1 scratch entries (the caller's row-length array, not yet in use). */
 static int build_rows(rn_graph *g, uint64_t m, const uint32_t *source, const uint32_t *target,
-		      const float *weight, rn_error *err)
+		      const float *weight, uint64_t *cursor, rn_error *err)
 {
 	uint32_t n = g->n;
 	uint64_t *offsets = g->offsets;
@@ -135,13 +136,10 @@ static int build_rows(rn_graph *g, uint64_t m, const uint32_t *source, const uin
 	uint64_t kept = offsets[n];
 	g->targets = rn_malloc_array(kept, sizeof *g->targets);
 	g->weights = rn_malloc_array(kept, sizeof *g->weights);
-	uint64_t *cursor = rn_malloc_array((size_t)n + 1, sizeof *cursor);
-	if (!g->targets || !g->weights || !cursor) {
-		rn_free(cursor);
+	if (!g->targets || !g->weights)
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0,
 				    "out of memory building a graph of %llu edges",
 				    (unsigned long long)m);
-	}
 	memcpy(cursor, offsets, ((size_t)n + 1) * sizeof *cursor);
 	for (uint64_t e = 0; e < m; e++) {
 		if (source[e] == target[e])
@@ -150,7 +148,6 @@ static int build_rows(rn_graph *g, uint64_t m, const uint32_t *source, const uin
 		g->targets[at] = target[e];
 		g->weights[at] = weight ? weight[e] : 1.0f;
 	}
-	rn_free(cursor);
 	return RN_OK;
 }
 
@@ -205,7 +202,7 @@ static int merge_rows(rn_graph *g, uint64_t *len, rn_dup_policy policy, uint32_t
 	return RN_OK;
 }
 
-static int compact_and_count(rn_graph *g, uint64_t *len, rn_error *err)
+static void compact(rn_graph *g, const uint64_t *len)
 {
 	uint32_t n = g->n;
 	uint64_t out = 0;
@@ -228,6 +225,12 @@ static int compact_and_count(rn_graph *g, uint64_t *len, rn_error *err)
 		if (w)
 			g->weights = w;
 	}
+}
+
+/* Degrees come last, after the build's scratch arrays are freed, to keep the peak low. */
+static int count_degrees(rn_graph *g, rn_error *err)
+{
+	uint32_t n = g->n;
 	g->in_degree = rn_calloc((size_t)n + 1, sizeof *g->in_degree);
 	g->in_weight = rn_calloc((size_t)n + 1, sizeof *g->in_weight);
 	g->out_weight = rn_calloc((size_t)n + 1, sizeof *g->out_weight);
@@ -259,12 +262,14 @@ int rn_graph_build(rn_graph *g, uint32_t n, uint64_t m, const uint32_t *source,
 	if (!g->offsets || !len)
 		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
 	if (rc == RN_OK)
-		rc = build_rows(g, m, source, target, weight, err);
+		rc = build_rows(g, m, source, target, weight, len, err);
 	if (rc == RN_OK)
 		rc = merge_rows(g, len, policy, &dup_source, &dup_target, err);
 	if (rc == RN_OK)
-		rc = compact_and_count(g, len, err);
+		compact(g, len);
 	rn_free(len);
+	if (rc == RN_OK)
+		rc = count_degrees(g, err);
 	if (rc != RN_OK)
 		rn_graph_free(g);
 	return rc;

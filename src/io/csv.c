@@ -420,6 +420,54 @@ record_done:
 	return SCAN_RECORD;
 }
 
+/* The common record, handled without the state machine: unquoted ASCII fields ending in LF
+ * or CRLF, entirely in the buffer.  Returns false, having changed nothing the general scanner
+ * relies on, at the first byte it does not handle (a quote, a byte >= 0x80, a bare CR, the end
+ * of the buffered bytes, more fields than allocated); scan() then reads the record from its
+ * start.  On referral exports this path takes every record. */
+static bool scan_simple(rn_csv *c)
+{
+	const unsigned char *b = (const unsigned char *)c->buf;
+	const size_t rec = c->rec, end = c->len;
+	size_t p = rec, q;
+	uint32_t n = 0;
+	for (;;) {
+		if (n == c->fields_cap || p >= end || b[p] == '"')
+			return false;
+		q = skip_unquoted(b, p, end);
+		if (q >= end)
+			return false;
+		struct field_pos *f = &c->fields[n++];
+		f->start = (uint32_t)(p - rec);
+		f->len = (uint32_t)(q - p);
+		f->column = (uint32_t)(p - rec + 1);
+		f->line_delta = 0;
+		f->quoted = 0;
+		f->escaped = 0;
+		if (b[q] == ',') {
+			p = q + 1;
+			continue;
+		}
+		if (b[q] == '\n') {
+			p = q + 1;
+			break;
+		}
+		if (b[q] == '\r' && q + 1 < end && b[q + 1] == '\n') {
+			p = q + 2;
+			break;
+		}
+		return false;
+	}
+	if (p - rec > RN_CSV_MAX_RECORD_BYTES)
+		return false; /* let scan() report it */
+	c->nfields = n;
+	c->end_line = c->line;
+	c->end_column = (uint64_t)(q - rec) + 1;
+	c->line++;
+	c->line_start = c->pos = p;
+	return true;
+}
+
 /* Moves the partial record to the front, grows the buffer when that record fills more than
  * half of it, and reads as much as fits. */
 static int refill(rn_csv *c, rn_error *err)
@@ -475,6 +523,9 @@ static int read_record(rn_csv *c, rn_error *err)
 	c->rec_line = c->line;
 	c->nfields = 0;
 	c->state = ST_FIELD_START;
+	if (scan_simple(c))
+		return 1;
+	c->nfields = 0;
 	for (;;) {
 		int rc = scan(c, err);
 		if (rc == SCAN_END)
@@ -566,8 +617,9 @@ int rn_csv_open_source(rn_csv **out, rn_source *src, rn_error *err)
 	c->cap = INITIAL_BUFFER;
 	c->buf = rn_malloc(c->cap);
 	if (!c->buf) {
+		rn_error_set(err, RN_ENOMEM, rn_source_name(src), 0, 0, "out of memory");
 		rn_csv_close(c);
-		return rn_error_set(err, RN_ENOMEM, rn_source_name(src), 0, 0, "out of memory");
+		return RN_ENOMEM;
 	}
 	int rc = read_header(c, err);
 	if (rc != RN_OK) {

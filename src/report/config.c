@@ -38,11 +38,11 @@ enum node_kind { N_SCALAR, N_MAP, N_SEQ };
 
 typedef struct ynode {
 	enum node_kind kind;
-	uint64_t line, column;       /* 1-based */
-	char *text;                  /* scalar value */
+	uint64_t line, column; /* 1-based */
+	char *text;	       /* scalar value */
 	size_t len;
-	bool plain;                  /* unquoted scalar without a string tag */
-	struct ynode **items;        /* map: key, value, key, value...; seq: items */
+	bool plain;	      /* unquoted scalar without a string tag */
+	struct ynode **items; /* map: key, value, key, value...; seq: items */
 	size_t count, cap;
 } ynode;
 
@@ -52,7 +52,7 @@ typedef struct anchor {
 } anchor;
 
 typedef struct tree {
-	ynode **nodes;               /* every node, for freeing (aliases share nodes) */
+	ynode **nodes; /* every node, for freeing (aliases share nodes) */
 	size_t node_count, node_cap;
 	anchor *anchors;
 	size_t anchor_count, anchor_cap;
@@ -98,8 +98,7 @@ static int node_append(ynode *parent, ynode *child)
 
 static int anchor_add(tree *t, const char *name, ynode *node)
 {
-	if (rn_grow((void **)&t->anchors, &t->anchor_cap, t->anchor_count + 1,
-		    sizeof *t->anchors))
+	if (rn_grow((void **)&t->anchors, &t->anchor_cap, t->anchor_count + 1, sizeof *t->anchors))
 		return RN_ENOMEM;
 	char *copy = rn_strdup(name);
 	if (!copy)
@@ -232,7 +231,7 @@ static int build_tree(tree *t, const char *text, size_t len, const char *name, r
 			}
 			bool is_map = ev.type == YAML_MAPPING_START_EVENT;
 			const char *tag = (const char *)(is_map ? ev.data.mapping_start.tag
-							       : ev.data.sequence_start.tag);
+								: ev.data.sequence_start.tag);
 			if (tag && strncmp(tag, "tag:yaml.org,2002:", 18)) {
 				status = rn_error_set(err, RN_ECONFIG, name, line, column,
 						      "YAML tag '%s' is not supported", tag);
@@ -240,7 +239,7 @@ static int build_tree(tree *t, const char *text, size_t len, const char *name, r
 			}
 			node = node_new(t, is_map ? N_MAP : N_SEQ, mark);
 			const char *a = (const char *)(is_map ? ev.data.mapping_start.anchor
-							     : ev.data.sequence_start.anchor);
+							      : ev.data.sequence_start.anchor);
 			stack[depth].node = node;
 			stack[depth].anchor = a ? rn_strdup(a) : NULL;
 			if (!node || (a && !stack[depth].anchor)) {
@@ -267,8 +266,9 @@ static int build_tree(tree *t, const char *text, size_t len, const char *name, r
 			break;
 		case YAML_ALIAS_EVENT:
 			if (++aliases > RN_CONFIG_MAX_ALIASES) {
-				status = rn_error_set(err, RN_ECONFIG, name, line, column,
-						      "more than %d aliases", RN_CONFIG_MAX_ALIASES);
+				status =
+				    rn_error_set(err, RN_ECONFIG, name, line, column,
+						 "more than %d aliases", RN_CONFIG_MAX_ALIASES);
 				break;
 			}
 			node = anchor_find(t, (const char *)ev.data.alias.anchor);
@@ -288,8 +288,8 @@ static int build_tree(tree *t, const char *text, size_t len, const char *name, r
 			 * the frame just pushed) */
 			int parent = (ev.type == YAML_SEQUENCE_START_EVENT ||
 				      ev.type == YAML_MAPPING_START_EVENT)
-					     ? depth - 2
-					     : depth - 1;
+					 ? depth - 2
+					 : depth - 1;
 			if (parent >= 0)
 				status = node_append(stack[parent].node, node);
 			else
@@ -310,17 +310,17 @@ static int build_tree(tree *t, const char *text, size_t len, const char *name, r
 /* ---- The schema ------------------------------------------------------------------------ */
 
 enum key_kind {
-	K_MAP,    /* nested keys */
-	K_STR,    /* char * */
-	K_PATH,   /* char *, resolved against the config directory */
-	K_COL,    /* const char * in rn_columns (a column name) */
-	K_NUM,    /* double in [lo, hi] (open ends per flags) */
-	K_INT,    /* uint64_t in [ilo, ihi] */
-	K_BOOL,   /* bool */
-	K_ENUM,   /* int (enum) from names */
-	K_DATE,   /* value.calibration_end */
-	K_COST,   /* referral.acquisition_cost_saved: auto or number >= 0 */
-	K_LIST,   /* rn_enum_list from names */
+	K_MAP,	/* nested keys */
+	K_STR,	/* char * */
+	K_PATH, /* char *, resolved against the config directory */
+	K_COL,	/* const char * in rn_columns (a column name) */
+	K_NUM,	/* double in [lo, hi] (open ends per flags) */
+	K_INT,	/* uint64_t in [ilo, ihi] */
+	K_BOOL, /* bool */
+	K_ENUM, /* int (enum) from names */
+	K_DATE, /* value.calibration_end */
+	K_COST, /* referral.acquisition_cost_saved: auto or number >= 0 */
+	K_LIST, /* rn_enum_list from names */
 };
 
 typedef struct key {
@@ -332,12 +332,14 @@ typedef struct key {
 	bool lo_open, hi_open;
 	uint64_t ilo, ihi;
 	const char *const *names;
-	bool nullable;     /* null (or "~", empty) is accepted and means "not given" */
-	bool date_format;  /* K_STR: checked as a date format */
+	bool nullable;	  /* null (or "~", empty) is accepted and means "not given" */
+	bool date_format; /* K_STR: checked as a date format */
 } key;
 
 #define OFF(member) offsetof(rn_config, member)
+/* clang-format off */
 #define END {NULL, K_MAP, 0, NULL, 0, 0, false, false, 0, 0, NULL, false, false}
+/* clang-format on */
 
 static const char *const dup_names[] = {"sum", "max", "first", "error", NULL};
 static const char *const self_loop_names[] = {"drop", "error", NULL};
@@ -350,88 +352,120 @@ static const char *const group_names[] = {"campaign", "channel", NULL};
 static const char *const format_names[] = {"html", "md", "csv", "json", NULL};
 static const char *const export_names[] = {"none", "graphml", "gexf", NULL};
 
-#define S_COL(n, member) {n, K_COL, OFF(inputs.columns.member), NULL, 0, 0, false, false, 0, 0, NULL, false, false}
-#define S_PATH(n, member, nullable) {n, K_PATH, OFF(member), NULL, 0, 0, false, false, 0, 0, NULL, nullable, false}
-#define S_NUM(n, member, lo, hi, lo_open, hi_open) {n, K_NUM, OFF(member), NULL, lo, hi, lo_open, hi_open, 0, 0, NULL, false, false}
-#define S_INT(n, member, ilo, ihi) {n, K_INT, OFF(member), NULL, 0, 0, false, false, ilo, ihi, NULL, false, false}
-#define S_ENUM(n, member, names) {n, K_ENUM, OFF(member), NULL, 0, 0, false, false, 0, 0, names, false, false}
-#define S_LIST(n, member, names) {n, K_LIST, OFF(member), NULL, 0, 0, false, false, 0, 0, names, false, false}
+/* One key per line reads best as a table. */
+/* clang-format off */
+#define S_COL(n, m) {n, K_COL, OFF(inputs.columns.m), NULL, 0, 0, false, false, 0, 0, NULL, false, false}
+#define S_PATH(n, m, nullable) {n, K_PATH, OFF(m), NULL, 0, 0, false, false, 0, 0, NULL, nullable, false}
+#define S_NUM(n, m, lo, hi, lo_open, hi_open) {n, K_NUM, OFF(m), NULL, lo, hi, lo_open, hi_open, 0, 0, NULL, false, false}
+#define S_INT(n, m, ilo, ihi) {n, K_INT, OFF(m), NULL, 0, 0, false, false, ilo, ihi, NULL, false, false}
+#define S_ENUM(n, m, names) {n, K_ENUM, OFF(m), NULL, 0, 0, false, false, 0, 0, names, false, false}
+#define S_LIST(n, m, names) {n, K_LIST, OFF(m), NULL, 0, 0, false, false, 0, 0, names, false, false}
 #define S_MAP(n, sub) {n, K_MAP, 0, sub, 0, 0, false, false, 0, 0, NULL, false, false}
 
 static const key referral_columns[] = {
-	S_COL("referrer", referrer), S_COL("referred", referred), S_COL("date", date),
-	S_COL("weight", weight), S_COL("reward", reward), END};
+	S_COL("referrer", referrer),
+	S_COL("referred", referred),
+	S_COL("date", date),
+	S_COL("weight", weight),
+	S_COL("reward", reward),
+	END};
 static const key customer_columns[] = {
-	S_COL("customer", customer), S_COL("acquired", acquired), S_COL("channel", channel),
-	S_COL("campaign", campaign), S_COL("clv", clv), END};
+	S_COL("customer", customer),
+	S_COL("acquired", acquired),
+	S_COL("channel", channel),
+	S_COL("campaign", campaign),
+	S_COL("clv", clv),
+	END};
 static const key transaction_columns[] = {
-	S_COL("customer", tx_customer), S_COL("date", tx_date), S_COL("amount", amount),
-	S_COL("margin", margin), END};
+	S_COL("customer", tx_customer),
+	S_COL("date", tx_date),
+	S_COL("amount", amount),
+	S_COL("margin", margin),
+	END};
 static const key spend_columns[] = {
-	S_COL("campaign", spend_campaign), S_COL("date", spend_date),
-	S_COL("amount", spend_amount), S_COL("channel", spend_channel), END};
+	S_COL("campaign", spend_campaign),
+	S_COL("date", spend_date),
+	S_COL("amount", spend_amount),
+	S_COL("channel", spend_channel),
+	END};
 static const key column_tables[] = {
-	S_MAP("referrals", referral_columns), S_MAP("customers", customer_columns),
-	S_MAP("transactions", transaction_columns), S_MAP("spend", spend_columns), END};
+	S_MAP("referrals", referral_columns),
+	S_MAP("customers", customer_columns),
+	S_MAP("transactions", transaction_columns),
+	S_MAP("spend", spend_columns),
+	END};
 static const key input_keys[] = {
 	S_PATH("referrals", inputs.referrals, false),
 	S_PATH("customers", inputs.customers, true),
 	S_PATH("transactions", inputs.transactions, true),
 	S_PATH("spend", inputs.spend, true),
 	S_MAP("columns", column_tables),
-	{"date_format", K_STR, OFF(inputs.date_format), NULL, 0, 0, false, false, 0, 0, NULL,
-	 true, true},
+	{"date_format", K_STR, OFF(inputs.date_format), NULL, 0, 0, false, false, 0, 0, NULL, true, true},
 	END};
 static const key load_keys[] = {
 	S_ENUM("duplicate_edges", load.duplicate_edges, dup_names),
 	S_ENUM("self_loops", load.self_loops, self_loop_names),
-	S_ENUM("on_error", load.on_error, on_error_names), END};
+	S_ENUM("on_error", load.on_error, on_error_names),
+	END};
 static const key pagerank_keys[] = {
 	S_NUM("damping", centrality.pagerank.damping, 0, 1, true, true),
 	S_NUM("tolerance", centrality.pagerank.tolerance, 0, 1, true, true),
-	S_ENUM("teleport", centrality.pagerank.teleport, teleport_names), END};
+	S_ENUM("teleport", centrality.pagerank.teleport, teleport_names),
+	END};
 static const key katz_keys[] = {
-	S_NUM("alpha", centrality.katz.alpha, 0, HUGE_VAL, true, false), END};
+	S_NUM("alpha", centrality.katz.alpha, 0, HUGE_VAL, true, false),
+	END};
 static const key reach_keys[] = {
-	S_INT("exact_max_nodes", centrality.reach.exact_max_nodes, 0, UINT32_MAX), END};
+	S_INT("exact_max_nodes", centrality.reach.exact_max_nodes, 0, UINT32_MAX),
+	END};
 static const key centrality_keys[] = {
-	S_MAP("pagerank", pagerank_keys), S_MAP("katz", katz_keys), S_MAP("reach", reach_keys),
+	S_MAP("pagerank", pagerank_keys),
+	S_MAP("katz", katz_keys),
+	S_MAP("reach", reach_keys),
 	END};
 static const key value_keys[] = {
 	S_ENUM("model", value.model, model_names),
 	S_ENUM("time_unit", value.time_unit, unit_names),
-	{"calibration_end", K_DATE, OFF(value.calibration_end), NULL, 0, 0, false, false, 0, 0,
-	 NULL, true, false},
+	{"calibration_end", K_DATE, OFF(value.calibration_end), NULL, 0, 0, false, false, 0, 0, NULL, true, false},
 	S_NUM("horizon", value.horizon, 0, 1e6, true, false),
 	S_NUM("discount_rate", value.discount_rate, 0, 1, false, false),
-	S_NUM("margin", value.margin, 0, 1, true, false), END};
+	S_NUM("margin", value.margin, 0, 1, true, false),
+	END};
 static const key referral_keys[] = {
 	S_ENUM("attribution", referral.attribution, attribution_names),
 	S_NUM("incremental_share", referral.incremental_share, 0, 1, false, false),
-	{"acquisition_cost_saved", K_COST, OFF(referral.acquisition_cost_saved), NULL, 0,
-	 HUGE_VAL, false, false, 0, 0, NULL, false, false},
+	{"acquisition_cost_saved", K_COST, OFF(referral.acquisition_cost_saved), NULL, 0, HUGE_VAL, false, false, 0, 0, NULL, false, false},
 	S_NUM("generation_decay", referral.generation_decay, 0, 1, false, true),
 	S_INT("horizon_days", referral.horizon_days, 1, 36500),
-	S_NUM("discount_rate", referral.discount_rate, 0, 1, false, false), END};
+	S_NUM("discount_rate", referral.discount_rate, 0, 1, false, false),
+	END};
 static const key mix_keys[] = {
-	{"enabled", K_BOOL, OFF(roi.mix_model.enabled), NULL, 0, 0, false, false, 0, 0, NULL,
-	 false, false},
+	{"enabled", K_BOOL, OFF(roi.mix_model.enabled), NULL, 0, 0, false, false, 0, 0, NULL, false, false},
 	S_INT("adstock_max_lag", roi.mix_model.adstock_max_lag, 0, 52),
 	S_INT("bootstrap", roi.mix_model.bootstrap, 0, 100000),
-	S_INT("seed", roi.mix_model.seed, 0, UINT64_MAX), END};
+	S_INT("seed", roi.mix_model.seed, 0, UINT64_MAX),
+	END};
 static const key roi_keys[] = {
-	S_LIST("group_by", roi.group_by, group_names), S_MAP("mix_model", mix_keys), END};
+	S_LIST("group_by", roi.group_by, group_names),
+	S_MAP("mix_model", mix_keys),
+	END};
 static const key report_keys[] = {
 	S_PATH("dir", report.dir, false),
 	S_LIST("formats", report.formats, format_names),
 	S_INT("top", report.top, 1, 1000000),
-	S_ENUM("graph_export", report.graph_export, export_names), END};
+	S_ENUM("graph_export", report.graph_export, export_names),
+	END};
 static const key top_keys[] = {
 	{"title", K_STR, OFF(title), NULL, 0, 0, false, false, 0, 0, NULL, false, false},
-	S_MAP("inputs", input_keys), S_MAP("load", load_keys),
-	S_MAP("centrality", centrality_keys), S_MAP("value", value_keys),
-	S_MAP("referral", referral_keys), S_MAP("roi", roi_keys), S_MAP("report", report_keys),
+	S_MAP("inputs", input_keys),
+	S_MAP("load", load_keys),
+	S_MAP("centrality", centrality_keys),
+	S_MAP("value", value_keys),
+	S_MAP("referral", referral_keys),
+	S_MAP("roi", roi_keys),
+	S_MAP("report", report_keys),
 	END};
+/* clang-format on */
 
 #define AT(cfg, off, type) ((type *)(void *)((char *)(cfg) + (off)))
 #define CAT(cfg, off, type) ((const type *)(const void *)((const char *)(cfg) + (off)))
@@ -574,27 +608,25 @@ static bool parse_iso_date(const char *s, int32_t *days)
 	return true;
 }
 
-/* The date formats the loaders understand: %Y, %m, %d (each once) and literal characters. */
+/* The date formats the loaders understand (rn_date_format_valid): %Y, %m, %d, %% and literal
+ * characters, with each of %Y, %m and %d present.  Here only the message is more precise. */
 static bool valid_date_format(const char *f, char *why, size_t cap)
 {
-	int seen[3] = {0, 0, 0};
+	if (rn_date_format_valid(f))
+		return true;
 	for (const char *p = f; *p; p++) {
 		if (*p != '%')
 			continue;
 		p++;
-		const char *which = strchr("Ymd", *p);
-		if (!*p || !which) {
-			snprintf(why, cap, "unsupported conversion '%%%c' (use %%Y, %%m, %%d)",
+		if (!*p || !strchr("Ymd%", *p)) {
+			snprintf(why, cap,
+				 "unsupported conversion '%%%c' (use %%Y, %%m, %%d, %%%%)",
 				 *p ? *p : ' ');
 			return false;
 		}
-		seen[which - "Ymd"]++;
 	}
-	if (seen[0] != 1 || seen[1] != 1 || seen[2] != 1) {
-		snprintf(why, cap, "must contain each of %%Y, %%m and %%d exactly once");
-		return false;
-	}
-	return true;
+	snprintf(why, cap, "must contain each of %%Y, %%m and %%d");
+	return false;
 }
 
 /* ---- The walk -------------------------------------------------------------------------- */
@@ -606,7 +638,7 @@ typedef struct walker {
 } walker;
 
 static int fail(walker *w, const ynode *n, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int fail(walker *w, const ynode *n, const char *path, const char *fmt, ...)
 {
 	char msg[RN_ERROR_MSG_MAX];
@@ -652,8 +684,7 @@ static int enum_value(walker *w, const ynode *n, const char *path, const char *c
 		      int *out)
 {
 	if (n->kind != N_SCALAR || is_null(n))
-		return fail(w, n, path, "expected one of the names below, found %s",
-			    describe(n));
+		return fail(w, n, path, "expected one of the names below, found %s", describe(n));
 	size_t count = name_count(names);
 	for (size_t i = 0; i < count; i++)
 		if (!strcmp(n->text, names[i])) {
@@ -669,8 +700,7 @@ static int enum_value(walker *w, const ynode *n, const char *path, const char *c
 	return fail(w, n, path, "bad value '%s'; expected one of: %s", n->text, list);
 }
 
-static int set_string(walker *w, char **slot, const ynode *n, const char *path,
-		      bool nullable)
+static int set_string(walker *w, char **slot, const ynode *n, const char *path, bool nullable)
 {
 	if (n->kind != N_SCALAR)
 		return fail(w, n, path, "expected a string, found %s", describe(n));
@@ -682,8 +712,8 @@ static int set_string(walker *w, char **slot, const ynode *n, const char *path,
 		return RN_OK;
 	}
 	if (n->len == 0 || strlen(n->text) != n->len)
-		return fail(w, n, path, n->len ? "must not contain NUL bytes"
-					       : "must not be empty");
+		return fail(w, n, path,
+			    n->len ? "must not contain NUL bytes" : "must not be empty");
 	char *copy = rn_strdup(n->text);
 	if (!copy)
 		return nomem(w);
@@ -739,8 +769,7 @@ static int int_value(walker *w, const ynode *n, const char *path, const key *k, 
 	return RN_OK;
 }
 
-static int list_value(walker *w, const ynode *n, const char *path, const key *k,
-		      rn_enum_list *out)
+static int list_value(walker *w, const ynode *n, const char *path, const key *k, rn_enum_list *out)
 {
 	if (n->kind != N_SEQ)
 		return fail(w, n, path, "expected a list, found %s", describe(n));
@@ -868,8 +897,8 @@ static int walk_map(walker *w, const ynode *map, const key *keys, const char *pa
 		if (kn->kind != N_SCALAR)
 			return fail(w, kn, path[0] ? path : "(top level)",
 				    "keys must be plain names, found %s", describe(kn));
-		int written = snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "",
-				       kn->text);
+		int written =
+		    snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", kn->text);
 		if (written < 0 || (size_t)written >= sizeof sub)
 			return fail(w, kn, path, "key too long");
 		size_t j = 0;
@@ -954,18 +983,17 @@ static int resolve_paths(rn_config *cfg, const key *keys)
 /* ---- Life cycle ------------------------------------------------------------------------ */
 
 static const char *const default_columns[] = {
-	"referrer", "referred", "date",     "weight", "reward",   "customer",
-	"acquired", "channel",  "campaign", "clv",    "customer", "date",
-	"amount",   "margin",   "campaign", "date",   "amount",   "channel"};
+    "referrer", "referred", "date",	"weight", "reward",   "customer",
+    "acquired", "channel",  "campaign", "clv",	  "customer", "date",
+    "amount",	"margin",   "campaign", "date",	  "amount",   "channel"};
 
 static const char **column_slot(rn_columns *c, size_t i)
 {
 	const char **slots[] = {
-		&c->referrer,    &c->referred,       &c->date,       &c->weight,
-		&c->reward,      &c->customer,       &c->acquired,   &c->channel,
-		&c->campaign,    &c->clv,            &c->tx_customer, &c->tx_date,
-		&c->amount,      &c->margin,         &c->spend_campaign, &c->spend_date,
-		&c->spend_amount, &c->spend_channel};
+	    &c->referrer,    &c->referred,     &c->date,	 &c->weight,   &c->reward,
+	    &c->customer,    &c->acquired,     &c->channel,	 &c->campaign, &c->clv,
+	    &c->tx_customer, &c->tx_date,      &c->amount,	 &c->margin,   &c->spend_campaign,
+	    &c->spend_date,  &c->spend_amount, &c->spend_channel};
 	return slots[i];
 }
 

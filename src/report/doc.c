@@ -95,14 +95,14 @@ enum block_kind { B_HEADING, B_PARAGRAPH, B_FIGURE, B_TABLE, B_CHART };
 
 typedef struct block {
 	enum block_kind kind;
-	const char *text;     /* heading, paragraph, figure label, table caption */
-	const char *note;     /* figure */
-	double value;         /* figure */
-	rn_col_type type;     /* figure */
-	size_t ncols;         /* table */
+	const char *text; /* heading, paragraph, figure label, table caption */
+	const char *note; /* figure */
+	double value;	  /* figure */
+	rn_col_type type; /* figure */
+	size_t ncols;	  /* table */
 	const char **names;
 	rn_col_type *types;
-	rn_cell *cells;       /* rows * ncols, texts in the arena */
+	rn_cell *cells; /* rows * ncols, texts in the arena */
 	size_t rows, cell_cap;
 	rn_chart *chart;
 } block;
@@ -182,8 +182,7 @@ int rn_doc_footer(rn_doc *doc, const char *text)
 	return failed ? RN_ENOMEM : RN_OK;
 }
 
-int rn_doc_figure(rn_doc *doc, const char *label, double value, rn_col_type type,
-		  const char *note)
+int rn_doc_figure(rn_doc *doc, const char *label, double value, rn_col_type type, const char *note)
 {
 	block *b = new_block(doc, B_FIGURE);
 	if (!b)
@@ -236,10 +235,10 @@ int rn_doc_row(rn_doc *doc, const rn_cell *cells)
 	rn_cell *row = &b->cells[b->rows * b->ncols];
 	for (size_t i = 0; i < b->ncols; i++) {
 		row[i].number = cells[i].number;
-		row[i].text = b->types[i] == RN_COL_TEXT
-				      ? arena_str(&doc->mem, cells[i].text ? cells[i].text : "",
-						  &failed)
-				      : NULL;
+		row[i].text =
+		    b->types[i] == RN_COL_TEXT
+			? arena_str(&doc->mem, cells[i].text ? cells[i].text : "", &failed)
+			: NULL;
 	}
 	if (failed)
 		return RN_ENOMEM;
@@ -263,8 +262,7 @@ int rn_doc_chart(rn_doc *doc, const rn_chart *chart)
 	rn_chart *c = arena_alloc(a, sizeof *c);
 	rn_series *series = arena_alloc(a, chart->series_count * sizeof *series);
 	const char **categories =
-		chart->category_count ? arena_alloc(a, chart->category_count * sizeof(char *))
-				      : NULL;
+	    chart->category_count ? arena_alloc(a, chart->category_count * sizeof(char *)) : NULL;
 	if (!c || !series || (chart->category_count && !categories))
 		return RN_ENOMEM;
 	*c = *chart;
@@ -286,8 +284,8 @@ int rn_doc_chart(rn_doc *doc, const rn_chart *chart)
 	}
 	c->series = series;
 	if (chart->kind == RN_CHART_HISTOGRAM)
-		c->bin_edges = arena_doubles(a, chart->bin_edges, chart->series[0].count + 1,
-					     &failed);
+		c->bin_edges =
+		    arena_doubles(a, chart->bin_edges, chart->series[0].count + 1, &failed);
 	if (failed)
 		return RN_ENOMEM;
 	b->chart = c;
@@ -373,32 +371,32 @@ void rn_format_cell(char *buf, size_t cap, double x, rn_col_type type)
 /* ---- HTML ------------------------------------------------------------------------------ */
 
 static const char css[] =
-	":root{color-scheme:light}\n"
-	"body{margin:0;background:#ffffff;color:#1a1a1a;font:16px/1.5 system-ui,-apple-system,"
-	"\"Segoe UI\",Roboto,\"DejaVu Sans\",Arial,sans-serif}\n"
-	"main{max-width:60rem;margin:0 auto;padding:1.5rem}\n"
-	"h1{font-size:1.8rem;margin:0 0 1rem}\n"
-	"h2{font-size:1.3rem;margin:2rem 0 .75rem;border-bottom:1px solid #cccccc;"
-	"padding-bottom:.25rem}\n"
-	".figures{display:flex;flex-wrap:wrap;gap:.75rem;margin:1rem 0}\n"
-	".figure{flex:1 1 11rem;border:1px solid #cccccc;border-radius:4px;padding:.6rem .8rem}\n"
-	".figure .value{font-size:1.5rem;font-weight:bold}\n"
-	".figure .label{font-size:.9rem}\n"
-	".figure .note{font-size:.8rem;color:#555555}\n"
-	"table{border-collapse:collapse;margin:1rem 0;font-size:.9rem;width:100%}\n"
-	"caption{text-align:left;font-weight:bold;padding:.25rem 0}\n"
-	"th,td{border-bottom:1px solid #dddddd;padding:.3rem .5rem;text-align:left;"
-	"vertical-align:top}\n"
-	"th{border-bottom:2px solid #555555}\n"
-	".num{text-align:right;font-variant-numeric:tabular-nums}\n"
-	"figure.chart{margin:1.5rem 0}\n"
-	"figure.chart svg{max-width:100%;height:auto;display:block}\n"
-	"figcaption{font-size:.85rem;color:#444444}\n"
-	"footer{margin-top:2rem;font-size:.8rem;color:#555555}\n"
-	"@page{margin:15mm}\n"
-	"@media print{body{font-size:10pt}main{max-width:none;padding:0}"
-	"h2{break-after:avoid}table,figure.chart,.figures{break-inside:avoid}"
-	".figure{border-color:#999999}}\n";
+    ":root{color-scheme:light}\n"
+    "body{margin:0;background:#ffffff;color:#1a1a1a;font:16px/1.5 system-ui,-apple-system,"
+    "\"Segoe UI\",Roboto,\"DejaVu Sans\",Arial,sans-serif}\n"
+    "main{max-width:60rem;margin:0 auto;padding:1.5rem}\n"
+    "h1{font-size:1.8rem;margin:0 0 1rem}\n"
+    "h2{font-size:1.3rem;margin:2rem 0 .75rem;border-bottom:1px solid #cccccc;"
+    "padding-bottom:.25rem}\n"
+    ".figures{display:flex;flex-wrap:wrap;gap:.75rem;margin:1rem 0}\n"
+    ".figure{flex:1 1 11rem;border:1px solid #cccccc;border-radius:4px;padding:.6rem .8rem}\n"
+    ".figure .value{font-size:1.5rem;font-weight:bold}\n"
+    ".figure .label{font-size:.9rem}\n"
+    ".figure .note{font-size:.8rem;color:#555555}\n"
+    "table{border-collapse:collapse;margin:1rem 0;font-size:.9rem;width:100%}\n"
+    "caption{text-align:left;font-weight:bold;padding:.25rem 0}\n"
+    "th,td{border-bottom:1px solid #dddddd;padding:.3rem .5rem;text-align:left;"
+    "vertical-align:top}\n"
+    "th{border-bottom:2px solid #555555}\n"
+    ".num{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "figure.chart{margin:1.5rem 0}\n"
+    "figure.chart svg{max-width:100%;height:auto;display:block}\n"
+    "figcaption{font-size:.85rem;color:#444444}\n"
+    "footer{margin-top:2rem;font-size:.8rem;color:#555555}\n"
+    "@page{margin:15mm}\n"
+    "@media print{body{font-size:10pt}main{max-width:none;padding:0}"
+    "h2{break-after:avoid}table,figure.chart,.figures{break-inside:avoid}"
+    ".figure{border-color:#999999}}\n";
 
 static bool numeric(rn_col_type t)
 {
@@ -421,7 +419,8 @@ int rn_doc_write_html(const rn_doc *doc, FILE *out, rn_error *err)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
-	      "<title>", out);
+	      "<title>",
+	      out);
 	rn_xml_text(out, doc->title);
 	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n<h1>", css);
 	rn_xml_text(out, doc->title);

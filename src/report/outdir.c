@@ -119,8 +119,7 @@ int rn_outdir_begin(rn_outdir *dir, const char *target, rn_error *err)
 int rn_outdir_open(rn_outdir *dir, const char *name, FILE **out, rn_error *err)
 {
 	*out = NULL;
-	if (!dir->tmp || !name[0] || strchr(name, '/') || !strcmp(name, "..") ||
-	    !strcmp(name, "."))
+	if (!dir->tmp || !name[0] || strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, "."))
 		return rn_error_set(err, RN_EINTERNAL, name, 0, 0,
 				    "not a file name inside the report folder");
 	size_t n = strlen(dir->tmp) + strlen(name) + 2;
@@ -208,15 +207,15 @@ int rn_outdir_commit(rn_outdir *dir, rn_error *err)
 	if (status)
 		goto fail;
 	if (sync_dir(dir->tmp) != 0) {
-		status = rn_error_set(err, RN_EIO, dir->tmp, 0, 0, "fsync failed: %s",
-				      strerror(errno));
+		status =
+		    rn_error_set(err, RN_EIO, dir->tmp, 0, 0, "fsync failed: %s", strerror(errno));
 		goto fail;
 	}
 	if (!exists) {
 		if (rename(dir->tmp, dir->target) != 0) {
-			status = rn_error_set(err, RN_ECANTCREAT, dir->target, 0, 0,
-					      "cannot put the report in place: %s",
-					      strerror(errno));
+			status =
+			    rn_error_set(err, RN_ECANTCREAT, dir->target, 0, 0,
+					 "cannot put the report in place: %s", strerror(errno));
 			goto fail;
 		}
 	} else if (renameat2(AT_FDCWD, dir->tmp, AT_FDCWD, dir->target, RENAME_EXCHANGE) == 0) {
@@ -237,9 +236,9 @@ int rn_outdir_commit(rn_outdir *dir, rn_error *err)
 			unlink(old);
 		}
 		if (fd < 0 || rename(dir->target, old) != 0) {
-			status = rn_error_set(err, RN_ECANTCREAT, dir->target, 0, 0,
-					      "cannot replace the previous report: %s",
-					      strerror(errno));
+			status =
+			    rn_error_set(err, RN_ECANTCREAT, dir->target, 0, 0,
+					 "cannot replace the previous report: %s", strerror(errno));
 			rn_free(old);
 			goto fail;
 		}
@@ -247,9 +246,9 @@ int rn_outdir_commit(rn_outdir *dir, rn_error *err)
 			int saved = errno;
 			rename(old, dir->target);
 			rn_free(old);
-			status = rn_error_set(err, RN_ECANTCREAT, dir->target, 0, 0,
-					      "cannot put the report in place: %s",
-					      strerror(saved));
+			status =
+			    rn_error_set(err, RN_ECANTCREAT, dir->target, 0, 0,
+					 "cannot put the report in place: %s", strerror(saved));
 			goto fail;
 		}
 		remove_path(old);

@@ -45,8 +45,7 @@ static double nice_number(double x, bool round_it)
 	return nice * pow(10, exponent);
 }
 
-void rn_nice_ticks(double lo, double hi, int target_count, double *first, double *step,
-		   int *count)
+void rn_nice_ticks(double lo, double hi, int target_count, double *first, double *step, int *count)
 {
 	if (!(isfinite(lo) && isfinite(hi)) || target_count < 2) {
 		*first = 0;
@@ -126,8 +125,8 @@ static void tick_label(char *buf, size_t cap, double v, double step, double max_
 
 static void decade_label(char *buf, size_t cap, int exponent)
 {
-	static const char *const big[] = {"1", "10", "100", "1k", "10k", "100k", "1M",
-					  "10M", "100M", "1G", "10G", "100G"};
+	static const char *const big[] = {"1",	"10",  "100",  "1k", "10k", "100k",
+					  "1M", "10M", "100M", "1G", "10G", "100G"};
 	if (exponent >= 0 && exponent < 12)
 		snprintf(buf, cap, "%s", big[exponent]);
 	else if (exponent < 0 && exponent >= -3)
@@ -141,8 +140,10 @@ static size_t utf8_length(const unsigned char *p)
 {
 	if (p[0] < 0x80)
 		return 1;
-	size_t n = (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
-					     : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+	size_t n = (p[0] & 0xE0) == 0xC0   ? 2
+		   : (p[0] & 0xF0) == 0xE0 ? 3
+		   : (p[0] & 0xF8) == 0xF0 ? 4
+					   : 0;
 	if (n == 0 || (n == 2 && p[0] < 0xC2) || (n == 4 && p[0] > 0xF4))
 		return 0;
 	for (size_t i = 1; i < n; i++)
@@ -223,10 +224,10 @@ static size_t utf8_chars(const char *s)
 
 typedef struct axis {
 	bool log;
-	double lo, hi;         /* domain (log axes: powers of ten) */
-	double first, step;    /* ticks: value (linear) or exponent (log) */
+	double lo, hi;	    /* domain (log axes: powers of ten) */
+	double first, step; /* ticks: value (linear) or exponent (log) */
 	int count;
-	double p0, p1;         /* pixel range that lo..hi maps to */
+	double p0, p1; /* pixel range that lo..hi maps to */
 	double max_abs;
 } axis;
 
@@ -315,8 +316,9 @@ static void header(canvas *c, bool standalone, size_t sampled, size_t total)
 	px(out, c->width);
 	fprintf(out, "\" height=\"");
 	px(out, c->height);
-	fprintf(out, "\" role=\"img\" aria-labelledby=\"%s-title %s-desc\" "
-		     "font-family=\"DejaVu Sans, Arial, Helvetica, sans-serif\" font-size=\"12\">\n",
+	fprintf(out,
+		"\" role=\"img\" aria-labelledby=\"%s-title %s-desc\" "
+		"font-family=\"DejaVu Sans, Arial, Helvetica, sans-serif\" font-size=\"12\">\n",
 		ch->id, ch->id);
 	fprintf(out, "<title id=\"%s-title\">", ch->id);
 	rn_xml_text(out, ch->title);
@@ -360,10 +362,32 @@ static void text_at(FILE *out, double x, double y, const char *anchor, const cha
 	fputs("</text>\n", out);
 }
 
+/* Light lines at 2..9 times each power of ten on a log axis with one decade per tick, so
+ * that values between the decades can be read off. */
+static void minor_grid(canvas *c, const axis *a, bool vertical)
+{
+	if (!a->log || a->step != 1)
+		return;
+	for (int i = 0; i + 1 < a->count; i++) {
+		double decade = axis_tick(a, i);
+		for (int k = 2; k <= 9; k++) {
+			double p = axis_map(a, decade * k);
+			if (vertical)
+				line(c->out, p, c->top, p, c->bottom,
+				     "stroke=\"#eeeeee\" stroke-width=\"1\"");
+			else
+				line(c->out, c->left, p, c->right, p,
+				     "stroke=\"#eeeeee\" stroke-width=\"1\"");
+		}
+	}
+}
+
 static void x_axis(canvas *c, const axis *ax, bool grid)
 {
 	FILE *out = c->out;
 	char label[48];
+	if (grid)
+		minor_grid(c, ax, true);
 	fputs("<g class=\"x-axis\" fill=\"#333333\" font-size=\"11\">\n", out);
 	for (int i = 0; i < ax->count; i++) {
 		double x = axis_map(ax, axis_tick(ax, i));
@@ -384,6 +408,7 @@ static void y_axis(canvas *c, const axis *ay)
 {
 	FILE *out = c->out;
 	char label[48];
+	minor_grid(c, ay, false);
 	fputs("<g class=\"y-axis\" fill=\"#333333\" font-size=\"11\">\n", out);
 	for (int i = 0; i < ay->count; i++) {
 		double y = axis_map(ay, axis_tick(ay, i));
@@ -489,8 +514,8 @@ static void draw_bar(canvas *c)
 	fprintf(out, "<g class=\"bars\" fill=\"%s\">\n", palette[0]);
 	for (size_t i = 0; i < n; i++) {
 		double y = c->top + band * (double)i;
-		text_at(out, c->left - 6, y + band / 2 + 4, "end", "font-size=\"11\"",
-			ch->categories[i], LABEL_MAX_CHARS);
+		text_at(out, c->left - 6, y + band / 2 + 4, "end",
+			"font-size=\"11\" fill=\"#000000\"", ch->categories[i], LABEL_MAX_CHARS);
 		if (!isfinite(s->y[i]))
 			continue;
 		double x = axis_map(&ax, s->y[i]);
@@ -543,8 +568,11 @@ static void draw_grouped_bar(canvas *c)
 	double band = (c->right - c->left) / (double)n;
 	double inner = band * 0.8 / (double)(ch->series_count ? ch->series_count : 1);
 	double zero = axis_map(&ay, 0);
-	/* long or many labels are turned so they do not overlap */
-	bool turn = n > 8 || band < 90;
+	/* labels that do not fit under their band are turned so they do not overlap */
+	size_t fit = (size_t)(band / 7.0);
+	bool turn = false;
+	for (size_t i = 0; i < n; i++)
+		turn = turn || utf8_chars(ch->categories[i]) > fit;
 	line(out, c->left, zero, c->right, zero, "stroke=\"#333333\" stroke-width=\"1\"");
 	for (size_t i = 0; i < n; i++) {
 		double x0 = c->left + band * (double)i + band * 0.1;
@@ -578,7 +606,8 @@ static void draw_grouped_bar(canvas *c)
 			px(out, cx);
 			fputs("\" y=\"", out);
 			px(out, c->bottom + 14);
-			fputs("\" text-anchor=\"end\" font-size=\"11\" transform=\"rotate(-35 ", out);
+			fputs("\" text-anchor=\"end\" font-size=\"11\" transform=\"rotate(-35 ",
+			      out);
 			px(out, cx);
 			fputc(' ', out);
 			px(out, c->bottom + 14);
@@ -587,7 +616,7 @@ static void draw_grouped_bar(canvas *c)
 			fputs("</text>\n", out);
 		} else {
 			text_at(out, cx, c->bottom + 16, "middle", "font-size=\"11\"",
-				ch->categories[i], 14);
+				ch->categories[i], 0);
 		}
 	}
 }
@@ -631,7 +660,8 @@ static void draw_xy(canvas *c, bool log_scale, size_t *sampled, size_t *total)
 	}
 	if (quadrants) {
 		double qx = axis_map(&ax, ch->quadrant_x), qy = axis_map(&ay, ch->quadrant_y);
-		const char *dash = "stroke=\"#555555\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"";
+		const char *dash =
+		    "stroke=\"#555555\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"";
 		line(out, qx, c->top, qx, c->bottom, dash);
 		line(out, c->left, qy, c->right, qy, dash);
 		const char *extra = "font-size=\"11\" fill=\"#555555\" font-style=\"italic\"";
@@ -679,8 +709,10 @@ static void draw_xy(canvas *c, bool log_scale, size_t *sampled, size_t *total)
 		const char *colour = palette[s % PALETTE_SIZE];
 		size_t m = sample_size(ch, se->count);
 		if (se->points || !se->line) {
-			fprintf(out, "<g fill=\"%s\" fill-opacity=\"0.7\" stroke=\"#ffffff\" "
-				     "stroke-width=\"0.5\">\n", colour);
+			fprintf(out,
+				"<g fill=\"%s\" fill-opacity=\"0.7\" stroke=\"#ffffff\" "
+				"stroke-width=\"0.5\">\n",
+				colour);
 			for (size_t k = 0; k < m; k++) {
 				size_t i = rn_sample_index(k, m, se->count);
 				if (!usable(se->x[i], log_scale) || !usable(se->y[i], log_scale))
@@ -776,12 +808,12 @@ int rn_chart_validate(const rn_chart *ch, rn_error *err)
 	case RN_CHART_GROUPED_BAR:
 		if (ch->category_count && !ch->categories)
 			return invalid(err, ch, "categories missing");
-		for (size_t i = 0; i < ch->category_count; i++)
-			if (!ch->categories[i])
-				return invalid(err, ch, "a category has no name");
 		for (size_t s = 0; s < ch->series_count; s++)
 			if (ch->series[s].count != ch->category_count)
 				return invalid(err, ch, "series length differs from categories");
+		for (size_t i = 0; i < ch->category_count; i++)
+			if (!ch->categories[i])
+				return invalid(err, ch, "a category has no name");
 		break;
 	case RN_CHART_HISTOGRAM:
 		if (ch->series_count != 1 || !ch->bin_edges || ch->series[0].count == 0)

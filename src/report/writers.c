@@ -239,8 +239,7 @@ void rn_csvw_text(rn_csv_writer *w, const char *s)
 	/* RFC 4180 section 2: quote fields holding a comma, quote or line break; also a leading
 	 * or trailing space, which spreadsheets otherwise trim */
 	size_t len = strlen(s);
-	bool quote = strpbrk(s, ",\"\r\n") != NULL ||
-		     (len && (s[0] == ' ' || s[len - 1] == ' '));
+	bool quote = strpbrk(s, ",\"\r\n") != NULL || (len && (s[0] == ' ' || s[len - 1] == ' '));
 	if (!quote) {
 		fputs(s, w->out);
 		return;

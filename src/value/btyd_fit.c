@@ -90,7 +90,7 @@ static double gsl_f(const gsl_vector *v, void *vp)
 static void gsl_df(const gsl_vector *v, void *vp, gsl_vector *g)
 {
 	problem *pb = vp;
-	double gt[RN_BTYD_MAX_DIM];
+	double gt[RN_BTYD_MAX_DIM] = {0};
 	double f = objective(pb, v->data, gt);
 	for (int i = 0; i < pb->dim; i++)
 		gsl_vector_set(g, (size_t)i, isfinite(f) ? gt[i] : 0.0);
@@ -99,7 +99,7 @@ static void gsl_df(const gsl_vector *v, void *vp, gsl_vector *g)
 static void gsl_fdf(const gsl_vector *v, void *vp, double *f, gsl_vector *g)
 {
 	problem *pb = vp;
-	double gt[RN_BTYD_MAX_DIM];
+	double gt[RN_BTYD_MAX_DIM] = {0};
 	*f = objective(pb, v->data, gt);
 	for (int i = 0; i < pb->dim; i++)
 		gsl_vector_set(g, (size_t)i, isfinite(*f) ? gt[i] : 0.0);
@@ -122,8 +122,8 @@ static int hessian_theta(problem *pb, const double *theta, double *h)
 	const double step = 1e-5;
 	int d = pb->dim;
 	for (int j = 0; j < d; j++) {
-		double tp[RN_BTYD_MAX_DIM], tm[RN_BTYD_MAX_DIM];
-		double gp[RN_BTYD_MAX_DIM], gm[RN_BTYD_MAX_DIM];
+		double tp[RN_BTYD_MAX_DIM] = {0}, tm[RN_BTYD_MAX_DIM] = {0};
+		double gp[RN_BTYD_MAX_DIM] = {0}, gm[RN_BTYD_MAX_DIM] = {0};
 		memcpy(tp, theta, sizeof(double) * (size_t)d);
 		memcpy(tm, theta, sizeof(double) * (size_t)d);
 		tp[j] += step;
@@ -149,7 +149,7 @@ static int hessian_theta(problem *pb, const double *theta, double *h)
 static double newton_polish(problem *pb, double *theta, int *iterations)
 {
 	int d = pb->dim, one = 1, info = 0;
-	double g[RN_BTYD_MAX_DIM], h[RN_BTYD_MAX_DIM * RN_BTYD_MAX_DIM];
+	double g[RN_BTYD_MAX_DIM] = {0}, h[RN_BTYD_MAX_DIM * RN_BTYD_MAX_DIM];
 	double f = objective(pb, theta, g), mu = 0.0;
 	for (int it = 0; it < NEWTON_MAX_ITER && isfinite(f); it++) {
 		if (max_abs(g, d) <= GRAD_TOL * 1e-3)
@@ -189,16 +189,19 @@ static double newton_polish(problem *pb, double *theta, int *iterations)
 			break;
 		(*iterations)++;
 	}
-	return max_abs(g, d);
+	return isfinite(f) ? max_abs(g, d) : INFINITY;
 }
 
 int rn_btyd_maximise(rn_btyd_eval eval, void *ctx, int dim, double count, const char *model,
 		     const char *const *names, double *params, double *se, double *loglik,
 		     int *iterations, rn_error *err)
 {
+	if (dim < 1 || dim > RN_BTYD_MAX_DIM || !(count > 0.0))
+		return rn_error_set(err, RN_EINTERNAL, NULL, 0, 0,
+				    "%s: invalid problem size (internal error)", model);
 	rn_btyd_gsl_quiet();
 	problem pb = {eval, ctx, dim, count, 0};
-	double theta[RN_BTYD_MAX_DIM];
+	double theta[RN_BTYD_MAX_DIM] = {0};
 	for (int i = 0; i < dim; i++)
 		theta[i] = log(params[i]);
 	if (!isfinite(objective(&pb, theta, NULL)))
@@ -255,7 +258,7 @@ int rn_btyd_maximise(rn_btyd_eval eval, void *ctx, int dim, double count, const 
 	for (int i = 0; i < dim; i++)
 		p[i] = exp(theta[i]);
 	double ll;
-	double grad[RN_BTYD_MAX_DIM];
+	double grad[RN_BTYD_MAX_DIM] = {0};
 	eval(ctx, p, &ll, grad);
 	for (int j = 0; j < dim; j++) {
 		double pp[RN_BTYD_MAX_DIM], pm[RN_BTYD_MAX_DIM];

@@ -16,10 +16,11 @@
  * sweep nv <- W (c + gamma nv) contracts the error by gamma in the L1 norm on every sweep,
  * also on referral cycles: it converges for 0 <= gamma < 1 and gamma >= 1 is rejected.
  *
- * The sweep is a row-wise sparse product y[u] = sum_v W(u,v) x[v] over an out-CSR, the same
- * pull kernel as PageRank and Katz; it lives in spmv_rows() so that the shared algo kernel can
- * replace it in one line.  Rows are independent and each row sums in CSR order, so results do
- * not depend on the number of OpenMP threads.
+ * The sweep is a row-wise sparse product y[u] = sum_v W(u,v) x[v] over an out-CSR: the algo
+ * layer's shared kernel rn_spmv, run on a graph view of W (the attribution CSR's offsets and
+ * targets with W's values as float weights: 4 bytes per pair, relative error <= 2^-24 on
+ * each weight, hence on crv and nv for nonnegative contributions).  Each row sums in CSR order
+ * on one thread, so results do not depend on the number of OpenMP threads.
  *
  * Quadrants follow Kumar, Petersen & Leone (2007, "How valuable is word of mouth?", HBR 85(10)):
  * Champions (high CLV and high CRV), Affluents (high CLV only), Advocates (high CRV only),
@@ -90,32 +91,7 @@ void rn_mean_paid_cac(const rn_spend *spend, uint32_t n, const uint32_t *campaig
 	*cac = *defined ? total / (double)paid : 0.0;
 }
 
-/* y[u] = sum over row u of w(u,v) x[v]; returns max |y[u] - prev[u]| when prev is given.
- * Bound by memory: 12 bytes per pair (target + weight) streamed, one random read of x[v] per
- * pair and 8 bytes per row.  The whole value stage (weights, 13 sweeps, medians) takes 1.7 s
- * for 1e7 customers / 3.1e6 pairs on 2 threads (bench/bench_value.c). */
-static double spmv_rows(const rn_attribution *a, const double *w, const double *x, double *y,
-			const double *prev)
-{
-	double change = 0.0;
-	int64_t n = a->n;
-#pragma omp parallel for schedule(static) reduction(max : change)
-	for (int64_t u = 0; u < n; u++) {
-		double sum = 0.0;
-		for (uint64_t e = a->offsets[u]; e < a->offsets[u + 1]; e++)
-			sum += w[e] * x[a->referred[e]];
-		y[u] = sum;
-		if (prev) {
-			double d = fabs(sum - prev[u]);
-			if (d > change)
-				change = d;
-		}
-	}
-	return change;
-}
-
-int rn_network_value_solve(const rn_attribution *attr, const double *weights,
-			   const double *contribution, double gamma, double *nv,
+int rn_network_value_solve(const rn_graph *w, const double *contribution, double gamma, double *nv,
 			   uint32_t *iterations, rn_error *err)
 {
 	if (!(gamma >= 0.0 && gamma < 1.0))
@@ -123,7 +99,7 @@ int rn_network_value_solve(const rn_attribution *attr, const double *weights,
 				    "referral.generation_decay must be in [0, 1), got %g: the "
 				    "network value diverges for gamma >= 1",
 				    gamma);
-	uint32_t n = attr->n;
+	uint32_t n = w->n;
 	double *x = rn_malloc_array(n, sizeof *x);
 	double *y = rn_malloc_array(n, sizeof *y);
 	if (!x || !y) {
@@ -131,7 +107,10 @@ int rn_network_value_solve(const rn_attribution *attr, const double *weights,
 		rn_free(y);
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for network value");
 	}
-	/* nv_0 = 0, so nv_1 = W c = crv; gamma == 0 stops there (Kumar's one generation). */
+	/* nv_0 = 0, so nv_1 = W c = crv; gamma == 0 stops there (Kumar's one generation).
+	 * Per sweep: x = c + gamma nv (streamed), y = W x (the shared kernel rn_spmv: one random
+	 * read of x per pair), then nv = y with the largest change and |nv| (streamed).  Max is
+	 * exact, so the stopping sweep is the same for any thread count. */
 	memset(nv, 0, (size_t)n * sizeof *nv);
 	uint32_t sweeps = 0;
 	int rc = RN_OK;
@@ -140,13 +119,16 @@ int rn_network_value_solve(const rn_attribution *attr, const double *weights,
 #pragma omp parallel for schedule(static)
 		for (int64_t v = 0; v < count; v++)
 			x[v] = contribution[v] + gamma * nv[v];
-		double change = spmv_rows(attr, weights, x, y, nv);
-		double scale = 1.0; /* max is exact: the same for any thread count */
-#pragma omp parallel for schedule(static) reduction(max : scale)
+		rn_spmv(w, x, NULL, 1.0, NULL, y);
+		double change = 0.0, scale = 1.0;
+#pragma omp parallel for schedule(static) reduction(max : change, scale)
 		for (int64_t u = 0; u < count; u++) {
-			nv[u] = y[u];
+			double d = fabs(y[u] - nv[u]);
+			if (d > change)
+				change = d;
 			if (fabs(y[u]) > scale)
 				scale = fabs(y[u]);
+			nv[u] = y[u];
 		}
 		sweeps++;
 		if (gamma == 0.0 || change <= NV_TOLERANCE * scale)
@@ -283,7 +265,7 @@ int rn_referral_value_compute(rn_referral_value *out, const rn_attribution *attr
 	out->network_value = rn_malloc_array(n, sizeof(double));
 	out->rlv = rn_malloc_array(n, sizeof(double));
 	out->quadrant = rn_malloc_array(n, sizeof(uint8_t));
-	double *weights = rn_malloc_array(attr->m, sizeof *weights);
+	float *weights = rn_malloc_array(attr->m, sizeof *weights);
 	if (!out->contribution || !out->crv || !out->network_value || !out->rlv || !out->quadrant ||
 	    !weights) {
 		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for referral value");
@@ -321,18 +303,26 @@ int rn_referral_value_compute(rn_referral_value *out, const rn_attribution *attr
 				}
 				if (delay > par->horizon_days) {
 					out->pairs_out_of_horizon++;
-					weights[e] = 0.0;
+					weights[e] = 0.0f;
 					continue;
 				}
 				delta = exp(-log_discount * (double)delay / DAYS_PER_YEAR);
 			}
 			out->pairs_counted++;
-			weights[e] = attr->share[e] * delta;
+			weights[e] = (float)(attr->share[e] * delta);
 		}
 	}
 
-	spmv_rows(attr, weights, out->contribution, out->crv, NULL);
-	rc = rn_network_value_solve(attr, weights, out->contribution, par->generation_decay,
+	/* W as a graph over the attribution pattern, for the shared kernel rn_spmv (float
+	 * weights, like every graph weight: W is exact to 2^-24 relative). */
+	rn_graph w = {0};
+	w.n = n;
+	w.m = attr->m;
+	w.offsets = attr->offsets;
+	w.targets = attr->referred;
+	w.weights = weights;
+	rn_spmv(&w, out->contribution, NULL, 1.0, NULL, out->crv);
+	rc = rn_network_value_solve(&w, out->contribution, par->generation_decay,
 				    out->network_value, &out->iterations, err);
 	if (rc)
 		goto fail;

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# rank.sh - end-to-end test of 'refnet rank': column layout, ordering, hand-computed values,
+# --top, --metrics, -o, and the exit codes of its errors.
+# usage: bash rank.sh REFNET SOURCE_DIR BUILD_DIR
+set -u
+refnet=$1
+work=$(mktemp -d "${3:-/tmp}/rank.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+fail=0
+check() { # check NAME GOT WANT
+	if [ "$2" != "$3" ]; then
+		echo "FAIL $1: got '$2', want '$3'" >&2
+		fail=1
+	fi
+}
+near() { # near NAME GOT WANT TOL
+	if ! awk -v g="$2" -v w="$3" -v t="$4" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= t) }'; then
+		echo "FAIL $1: got $2, want $3 (tol $4)" >&2
+		fail=1
+	fi
+}
+
+# Chain a -> b -> c, a self-loop on c (dropped), an isolated pair d -> e listed later.
+cat > "$work/chain.csv" <<'CSV'
+referrer,referred
+a,b
+b,c
+c,c
+d,e
+CSV
+"$refnet" rank "$work/chain.csv" --katz-alpha 0.5 > "$work/out.csv"
+check "exit status" "$?" 0
+check "header" "$(head -1 "$work/out.csv")" "customer,referrals,referral_weight,pagerank,katz,reach"
+check "row order" "$(cut -d, -f1 "$work/out.csv" | tail -n +2 | tr '\n' ' ')" "a b d c e "
+# PageRank on the reversed graph, uniform teleport, d = 0.85: with z = 1 + d M z,
+# z_c = z_e = 1, z_b = 1.85, z_a = 2.5725, z_d = 1.85, pr = z / 8.2725.
+row_a=$(grep '^a,' "$work/out.csv")
+check "a referrals" "$(echo "$row_a" | cut -d, -f2)" 1
+check "a weight" "$(echo "$row_a" | cut -d, -f3)" 1
+near "a pagerank" "$(echo "$row_a" | cut -d, -f4)" "$(awk 'BEGIN { printf "%.17g", 2.5725 / 8.2725 }')" 1e-12
+# Katz x = 1 + 0.5 A x: x_c = 1, x_b = 1.5, x_a = 1.75.
+check "a katz" "$(echo "$row_a" | cut -d, -f5)" 1.75
+check "a reach" "$(echo "$row_a" | cut -d, -f6)" 2
+check "c row" "$(grep '^c,' "$work/out.csv" | cut -d, -f2,3,5,6)" "0,0,1,0"
+# d ties with b on pagerank (z = 1.85 for both): b was seen first, so it comes first.
+check "tie by first seen" "$(grep -n '^[bd],' "$work/out.csv" | cut -d: -f1 | tr '\n' ' ')" "3 4 "
+
+# --top and --metrics, -o
+"$refnet" rank "$work/chain.csv" --top 2 --metrics reach,pagerank -o "$work/top.csv"
+check "top exit" "$?" 0
+check "top header" "$(head -1 "$work/top.csv")" "customer,pagerank,reach"
+check "top rows" "$(wc -l < "$work/top.csv" | tr -d ' ')" 3
+check "no temp file left" "$(ls "$work" | grep -c tmp)" 0
+
+# Errors: usage 64, missing input 66, Katz alpha too large on a cycle 64 with a message.
+"$refnet" rank "$work/chain.csv" --top 0 2> "$work/err"
+check "bad --top" "$?" 64
+"$refnet" rank "$work/missing.csv" 2> "$work/err"
+check "missing file" "$?" 66
+printf 'referrer,referred\nx,y\ny,x\n' > "$work/cycle.csv"
+"$refnet" rank "$work/cycle.csv" --katz-alpha 1 2> "$work/err"
+check "katz alpha too large" "$?" 64
+grep -q "alpha must be below 1/lambda_max = 1" "$work/err" || { echo "FAIL katz message: $(cat "$work/err")" >&2; fail=1; }
+"$refnet" rank "$work/cycle.csv" --metrics pagerank,reach --katz-alpha 1 > "$work/out2.csv"
+check "katz not computed when not asked" "$?" 0
+"$refnet" rank --help > /dev/null
+check "help" "$?" 0
+exit $fail
