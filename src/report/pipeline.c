@@ -209,10 +209,7 @@ static int stage_load(rn_analysis *a, rn_error *err)
 {
 	const rn_config *cfg = a->cfg;
 	rn_load_options lo;
-	memset(&lo, 0, sizeof lo);
-	lo.columns = cfg->inputs.columns;
-	lo.date_format = cfg->inputs.date_format;
-	lo.skip_bad_rows = cfg->load.on_error == RN_ON_ERROR_SKIP;
+	rn_config_load_options(cfg, &lo);
 	int rc = rn_dataset_init(&a->ds);
 	if (rc != RN_OK)
 		return nomem(err);
