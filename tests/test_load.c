@@ -79,7 +79,10 @@ static void test_referrals(void)
 			   "\n"
 			   "alice,alice,2024-02-29T10:00:00Z,1,0,self-loop kept\n"
 			   "alice,bob,2024-01-06,3,1,duplicate kept\n";
-	CHECK_INT(rn_load_referrals(&ds, file("r.csv", text), NULL, &err), RN_OK);
+	rn_load_options lines;
+	memset(&lines, 0, sizeof lines);
+	lines.keep_lines = true;
+	CHECK_INT(rn_load_referrals(&ds, file("r.csv", text), &lines, &err), RN_OK);
 	const rn_referrals *r = &ds.referrals;
 	CHECK_INT(r->count, 4);
 	CHECK_INT(rn_interner_count(ds.ids), 3);
@@ -127,6 +130,7 @@ static void test_referrals(void)
 	      ds.referrals.reward == NULL);
 	CHECK_INT(rn_interner_count(ds.ids), 3);
 	CHECK_STR(id_of(&ds, ds.referrals.referrer[0]), "7");
+	CHECK(ds.referrals.line == NULL); /* lines only when asked for */
 	CHECK_STR(id_of(&ds, ds.referrals.referred[0]), "007");
 	CHECK_STR(id_of(&ds, ds.referrals.referrer[1]), " 7");
 	CHECK_INT(ds.referrals.referred[1], ds.referrals.referrer[0]);
@@ -135,6 +139,7 @@ static void test_referrals(void)
 	/* Renamed columns, a custom date format, and a gzip file. */
 	rn_load_options opt;
 	memset(&opt, 0, sizeof opt);
+	opt.keep_lines = true;
 	opt.columns.referrer = "from_id";
 	opt.columns.referred = "to_id";
 	opt.columns.date = "when";
@@ -157,7 +162,7 @@ static void test_referrals(void)
 	for (int i = 0; i < 5000; i++)
 		len += (size_t)sprintf(many + len, "u%d,v%d,%d\n", i % 100, i, i + 1);
 	CHECK_INT(rn_dataset_init(&ds), RN_OK);
-	CHECK_INT(rn_load_referrals(&ds, file("many.csv", many), NULL, &err), RN_OK);
+	CHECK_INT(rn_load_referrals(&ds, file("many.csv", many), &lines, &err), RN_OK);
 	CHECK_INT(ds.referrals.count, 5000);
 	CHECK_INT(rn_interner_count(ds.ids), 5100);
 	CHECK(ds.referrals.weight[4999] == 5000.0f);
@@ -258,6 +263,7 @@ static void test_skip_bad_rows(void)
 	rn_load_options opt;
 	memset(&opt, 0, sizeof opt);
 	opt.skip_bad_rows = true;
+	opt.keep_lines = true;
 	rn_dataset ds;
 	rn_error err;
 	CHECK_INT(rn_dataset_init(&ds), RN_OK);
