@@ -56,12 +56,22 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 
 /* Test builds (RN_TEST_HOOKS, on in the sanitizer build) let a test make the Nth allocation of
  * a whole command fail: REFNET_ALLOC_FAIL_AT=N refnet ... (tests/cli/alloc.sh). */
+#ifdef RN_TEST_HOOKS
+static void print_alloc_count(void)
+{
+	fprintf(stderr, "refnet: %llu allocation calls\n", (unsigned long long)rn_alloc_count());
+}
+#endif
+
 static void test_hooks(void)
 {
 #ifdef RN_TEST_HOOKS
 	const char *at = getenv("REFNET_ALLOC_FAIL_AT");
 	if (at && *at)
 		rn_alloc_fail_at(strtoull(at, NULL, 10), 0);
+	/* REFNET_ALLOC_FAIL_AT=0 counts: the number of allocation calls is printed at exit */
+	if (at && !strcmp(at, "0"))
+		atexit(print_alloc_count);
 #endif
 }
 
