@@ -136,6 +136,13 @@ static int tarjan(const rn_graph *g, const uint32_t *done, uint32_t done_count, 
 				idx[child] = counter++;
 				calls[depth++] = (struct frame){off[child], child, idx[child]};
 				stack[top++] = child;
+				/* The search will read idx[] of every target of the new row and may
+				 * descend into any of them: start those misses now, together, rather
+				 * than one dependent miss at a time. */
+				for (uint64_t e = off[child]; e < off[child + 1]; e++) {
+					__builtin_prefetch(&idx[tgt[e]]);
+					__builtin_prefetch(&off[tgt[e]]);
+				}
 				continue;
 			}
 			uint32_t v = f->node, low = f->low;
