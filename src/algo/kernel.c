@@ -3,15 +3,21 @@
  * strongly connected components (Tarjan 1972) and the component-ordered linear solver
  * rn_solve_linear that PageRank, Katz and network value all use.
  *
- * Why a component-ordered solver rather than power iteration: referral graphs are forests or
- * near-DAGs (one can only refer someone who joins later).  Tarjan's algorithm completes a
- * component only after every component it reaches, which is exactly the order in which
- * x[u] = b[u] + s * sum w(u,v) c[v] x[v] can be evaluated once and be final.  The solve is
- * fused into the depth-first search: when a component completes, its successors are final,
- * so a single-node component costs one pass over its row (still warm from the search) and
- * a cyclic component is swept Gauss-Seidel style until it settles.  On a DAG the whole solve
- * is one search; power iteration needs ~log(tol)/log(d) = 142 passes for d = 0.85,
- * tol = 1e-10.  The cost is one random access per edge in the search plus one in the solve.
+ * Why an ordered solver rather than power iteration: referral graphs are forests or
+ * near-DAGs (one can only refer someone who joins later), and on a DAG
+ * x[u] = b[u] + s * sum w(u,v) c[v] x[v] can be evaluated once per node, children first, and
+ * be final.  Power iteration needs ~log(tol)/log(d) = 142 passes for d = 0.85, tol = 1e-10.
+ * rn_solve_linear works in three steps:
+ *   1. Kahn's topological sort by levels from the customers nobody referred (kahn_order):
+ *      every node no cycle leads into, level by level; large levels in parallel.
+ *   2. Tarjan's search over the rest (cycles and what lies below them), with the solve fused
+ *      in: a component completes only after every component it reaches, so its successors
+ *      are final; a single node is evaluated once, a cyclic component is swept Gauss-Seidel
+ *      style until it settles (solve_emit, solve_local).
+ *   3. The Kahn levels backwards, deepest first, each level's rows in parallel
+ *      (solve_acyclic).
+ * Kahn runs at memory throughput (the decrements of a row are independent loads) where the
+ * depth-first search runs at memory latency, which is why it takes the acyclic bulk.
  *
  * The search is iterative (explicit frames) so that million-deep referral chains do not
  * overflow the C stack; a frame keeps the node's low-link, so per node we hold only the
