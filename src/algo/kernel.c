@@ -143,8 +143,8 @@ static int tarjan(const rn_graph *g, const uint32_t *done, uint32_t done_count, 
 				calls[depth++] = (struct frame){off[child], child, idx[child]};
 				stack[top++] = child;
 				/* The search will read idx[] of every target of the new row and may
-				 * descend into any of them: start those misses now, together, rather
-				 * than one dependent miss at a time. */
+				 * descend into any of them: start those misses now, together,
+				 * rather than one dependent miss at a time. */
 				for (uint64_t e = off[child]; e < off[child + 1]; e++) {
 					__builtin_prefetch(&idx[tgt[e]]);
 					__builtin_prefetch(&off[tgt[e]]);
@@ -405,15 +405,10 @@ static int solve_emit(void *ctx, const uint32_t *members, uint32_t count, uint32
 	}
 }
 
-/* Kahn's topological sort (Kahn 1962) from the customers nobody referred: order receives
- * every node that no cycle leads into, parents before children; returns how many.  The rest
- * (cycles and everything downstream of one) is closed under successors.  Unlike the
- * depth-first search, the decrements of one row are independent loads, so the pass runs at
- * memory throughput rather than latency: about 3x faster than Tarjan on shuffled ids. */
 /* Pops the level order[begin..end) and appends the nodes whose last parent it held.  Large
- * levels are split over threads: the decrements are atomic and each new node claims its slot
- * with an atomic increment, so the order inside the next level depends on the schedule, but
- * its set does not, and nothing computed from it depends on the order inside a level. */
+ * levels are split over threads: the decrements are atomic and new nodes are appended in
+ * batches, so the order inside the next level depends on the schedule, but its set does not,
+ * and nothing computed from it depends on the order inside a level. */
 static uint32_t kahn_level(const rn_graph *g, uint32_t *pending, uint32_t *order, uint32_t begin,
 			   uint32_t end, uint32_t tail)
 {
@@ -494,6 +489,12 @@ static uint32_t kahn_level(const rn_graph *g, uint32_t *pending, uint32_t *order
 	return shared_tail;
 }
 
+/* Kahn's topological sort (Kahn 1962) from the customers nobody referred: order receives
+ * every node that no cycle leads into, parents before children; *count says how many.  The rest
+ * (cycles and everything downstream of one) is closed under successors.  Unlike the
+ * depth-first search, the decrements of one row are independent loads, so the pass runs at
+ * memory throughput rather than latency: measured about 3x faster than Tarjan on 1e6
+ * shuffled ids. */
 static int kahn_order(const rn_graph *g, uint32_t *pending, uint32_t *order, uint32_t *count,
 		      uint32_t **level_end, uint32_t *levels)
 {
