@@ -490,8 +490,8 @@ static uint32_t kahn_level(const rn_graph *g, uint32_t *pending, uint32_t *order
 }
 
 /* Kahn's topological sort (Kahn 1962) from the customers nobody referred: order receives
- * every node that no cycle leads into, parents before children; *count says how many.  The rest
- * (cycles and everything downstream of one) is closed under successors.  Unlike the
+ * every node that no cycle leads into, parents before children; *count says how many.  The
+ * rest (cycles and everything downstream of one) is closed under successors.  Unlike the
  * depth-first search, the decrements of one row are independent loads, so the pass runs at
  * memory throughput rather than latency: measured about 3x faster than Tarjan on 1e6
  * shuffled ids. */
