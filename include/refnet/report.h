@@ -412,4 +412,78 @@ int rn_outdir_close(rn_outdir *dir, const char *name, FILE *out, rn_error *err);
 int rn_outdir_commit(rn_outdir *dir, rn_error *err);
 void rn_outdir_abort(rn_outdir *dir);
 
+/* ---- Pipeline ---- */
+
+/*
+ * The main job (src/report/pipeline*.c, docs/REPORT.md): load -> graph -> centrality ->
+ * value -> ROI -> outputs, each stage timed.  What runs depends on the inputs present
+ * (DESIGN.md "Data model"): centrality needs only the referrals; value needs transactions or a
+ * clv column; ROI needs customers, spend and value.  A skipped analysis is stated in the
+ * report with its reason, never filled with made-up numbers.
+ *
+ * rn_analysis holds everything computed; rn_report_run adds the report folder.  The value and
+ * roi commands run the same analysis and write one table each.
+ */
+typedef struct rn_analysis rn_analysis;
+
+/* Progress: stage is a short name ("load", "centrality", ...); fraction in [0, 1] within the
+ * stage, or a negative number when the stage starts.  Called from the calling thread only. */
+typedef void (*rn_progress_fn)(void *ctx, const char *stage, double fraction);
+
+typedef enum rn_analysis_depth {
+	RN_ANALYSIS_VALUE = 0,  /* load, graph, clv, referral value (no centrality, no ROI) */
+	RN_ANALYSIS_ROI,        /* + ROI and the mix model */
+	RN_ANALYSIS_FULL,       /* everything the report shows */
+} rn_analysis_depth;
+
+typedef struct rn_report_options {
+	const char *out_dir;      /* overrides report.dir when not NULL */
+	int threads;              /* OpenMP threads; 0: the runtime's default */
+	rn_progress_fn progress;  /* may be NULL */
+	void *progress_ctx;
+} rn_report_options;
+
+/* Headline figures for the command line's closing summary. */
+typedef struct rn_report_result {
+	char *dir;                /* the report folder (absolute when report.dir was) */
+	uint32_t customers;
+	uint64_t edges;
+	uint32_t cascades;
+	uint32_t largest_cascade;
+	char *top_influencer;     /* NULL when nobody referred anyone */
+	bool has_value, has_roi;
+	double total_clv, total_network_value;
+	char *verdict;            /* one sentence; NULL when ROI was skipped */
+	uint64_t warnings;
+	double seconds;
+} rn_report_result;
+
+void rn_report_result_free(rn_report_result *res);
+
+/* Runs the analysis to the given depth.  Errors: those of the loaders (RN_EDATA with
+ * file:line:column, RN_ENOINPUT, RN_EIO), RN_ECONFIG when a configured model cannot run on
+ * the inputs (naming the key), RN_ENOMEM.  *out is NULL after an error. */
+int rn_analysis_run(rn_analysis **out, const rn_config *cfg, rn_analysis_depth depth,
+		    const rn_report_options *opt, rn_error *err);
+void rn_analysis_free(rn_analysis *a);
+/* refnet value: customer, clv, crv, network_value, rlv, quadrant.  RN_ECONFIG when the
+ * inputs allow no value model. */
+int rn_analysis_write_value_csv(const rn_analysis *a, FILE *out, rn_error *err);
+/* refnet roi: group, name, spend, customers, cac, value_direct, value_network, roi_direct,
+ * roi_total, wom_multiplier; groups campaign, channel, referral_programme. */
+int rn_analysis_write_roi_csv(const rn_analysis *a, FILE *out, rn_error *err);
+
+/* The whole job: the analysis and every output of report.formats in the atomic report
+ * folder.  A failure leaves no folder and never touches an existing report. */
+int rn_report_run(const rn_config *cfg, const rn_report_options *opt, rn_report_result *res,
+		  rn_error *err);
+
+/* The built-in default configuration (equivalent to datasets/sample/analysis.yaml) with its
+ * inputs resolved against sample_dir and report.dir against the working directory. */
+int rn_report_default_config(rn_config *cfg, const char *sample_dir, rn_error *err);
+/* The bundled sample folder: $REFNET_SAMPLE_DIR, else the source tree's datasets/sample
+ * (RN_SOURCE_DIR) when it exists, else the installed share/refnet/sample (RN_DATADIR).
+ * NULL when none holds referrals.csv.  Static storage. */
+const char *rn_report_sample_dir(void);
+
 #endif

@@ -30,6 +30,8 @@ void rn_config_load_options(const rn_config *cfg, rn_load_options *opt)
 	 * customers are never invented */
 	opt->skip_bad_rows = cfg->load.on_error == RN_ON_ERROR_SKIP;
 	opt->create_missing = false;
+	/* a report names the line of a bad referral (duplicates, self-loops, dates) */
+	opt->keep_lines = true;
 }
 
 static int self_loop_check(const rn_config *cfg, const rn_dataset *ds, rn_error *err)

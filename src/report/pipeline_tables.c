@@ -1,0 +1,683 @@
+/*
+ * pipeline_tables.c - the machine-readable outputs of the report: customers.csv,
+ * summary.json (headline figures and every fitted model), manifest.json (how the report was
+ * made: version, resolved configuration, input sizes and XXH3 checksums, seed, warnings,
+ * time per stage) and the optional GraphML/GEXF export for Gephi.
+ *
+ * Numbers go through the report layer's writers (shortest round-trip form); an undefined
+ * value is an empty CSV field or a JSON null, never NaN.  summary.json holds no timing and no
+ * absolute path, so that it is byte-identical across runs, machines and thread counts (it is
+ * a golden file); everything that varies belongs to manifest.json.
+ */
+#define XXH_STATIC_LINKING_ONLY
+#include "report/pipeline_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+/* ---- customers.csv --------------------------------------------------------------------- */
+
+int rn_pl_write_customers_csv(const rn_analysis *a, FILE *out)
+{
+	static const char *const names[] = {
+		"customer", "acquired", "channel", "campaign", "referrals",	"referral_weight",
+		"pagerank", "katz",	"reach",   "clv",      "crv",		"network_value",
+		"rlv",	    "quadrant"};
+	rn_csv_writer w;
+	rn_csvw_init(&w, out);
+	rn_csvw_header(&w, 14, names);
+	const rn_customers *cu = &a->ds.customers;
+	for (uint32_t v = 0; v < a->n; v++) {
+		rn_csvw_text(&w, rn_pl_customer(a, v));
+		char date[16] = "";
+		if (cu->acquired[v] != RN_DATE_NONE)
+			rn_format_date(cu->acquired[v], date);
+		rn_csvw_text(&w, date);
+		rn_csvw_text(&w, rn_pl_channel(a, cu->channel[v]));
+		rn_csvw_text(&w, rn_pl_campaign(a, cu->campaign[v]));
+		rn_csvw_uint(&w, a->graph.offsets[v + 1] - a->graph.offsets[v]);
+		rn_csvw_number(&w, a->graph.out_weight[v]);
+		rn_csvw_number(&w, a->has_centrality ? a->pagerank[v] : NAN);
+		rn_csvw_number(&w, a->has_centrality ? a->katz[v] : NAN);
+		rn_csvw_number(&w, a->has_centrality ? a->reach[v] : NAN);
+		if (a->has_value) {
+			rn_csvw_number(&w, a->clv.clv[v]);
+			rn_csvw_number(&w, a->rv.crv[v]);
+			rn_csvw_number(&w, a->rv.network_value[v]);
+			rn_csvw_number(&w, a->rv.rlv[v]);
+			rn_csvw_text(&w, rn_quadrant_name((rn_quadrant)a->rv.quadrant[v]));
+		} else {
+			for (int i = 0; i < 5; i++)
+				rn_csvw_text(&w, NULL);
+		}
+		rn_csvw_end_row(&w);
+	}
+	return ferror(out) ? RN_EIO : RN_OK;
+}
+
+/* ---- summary.json ---------------------------------------------------------------------- */
+
+static void roi_row_json(rn_json *j, const rn_roi_row *r)
+{
+	rn_json_begin_object(j);
+	rn_json_key(j, "spend");
+	rn_json_number(j, r->spend);
+	rn_json_key(j, "customers");
+	rn_json_uint(j, r->customers);
+	rn_json_key(j, "cac");
+	rn_json_number(j, (r->defined & RN_ROI_CAC) ? r->cac : NAN);
+	rn_json_key(j, "value_direct");
+	rn_json_number(j, r->value_direct);
+	rn_json_key(j, "value_network");
+	rn_json_number(j, r->value_network);
+	rn_json_key(j, "roi_direct");
+	rn_json_number(j, (r->defined & RN_ROI_DIRECT) ? r->roi_direct : NAN);
+	rn_json_key(j, "roi_total");
+	rn_json_number(j, (r->defined & RN_ROI_TOTAL) ? r->roi_total : NAN);
+	rn_json_key(j, "wom_multiplier");
+	rn_json_number(j, (r->defined & RN_ROI_WOM) ? r->wom_multiplier : NAN);
+	rn_json_end_object(j);
+}
+
+static void estimate_json(rn_json *j, const char *key, const rn_estimate *e)
+{
+	rn_json_key(j, key);
+	if (!e->defined) {
+		rn_json_null(j);
+		return;
+	}
+	rn_json_begin_object(j);
+	rn_json_key(j, "value");
+	rn_json_number(j, e->value);
+	rn_json_key(j, "lo");
+	rn_json_number(j, e->has_interval ? e->lo : NAN);
+	rn_json_key(j, "hi");
+	rn_json_number(j, e->has_interval ? e->hi : NAN);
+	rn_json_end_object(j);
+}
+
+static void models_json(const rn_analysis *a, rn_json *j)
+{
+	rn_json_key(j, "models");
+	rn_json_begin_object(j);
+	if (a->has_value && a->model == RN_CLV_BGNBD) {
+		const rn_bgnbd_fit *f = &a->clv.bgnbd;
+		rn_json_key(j, "bgnbd");
+		rn_json_begin_object(j);
+		const char *names[4] = {"r", "alpha", "a", "b"};
+		const double est[4] = {f->params.r, f->params.alpha, f->params.a, f->params.b};
+		const double se[4] = {f->se.r, f->se.alpha, f->se.a, f->se.b};
+		for (int i = 0; i < 4; i++) {
+			rn_json_key(j, names[i]);
+			rn_json_number(j, est[i]);
+		}
+		rn_json_key(j, "loglik");
+		rn_json_number(j, f->loglik);
+		rn_json_key(j, "se");
+		rn_json_begin_object(j);
+		for (int i = 0; i < 4; i++) {
+			rn_json_key(j, names[i]);
+			rn_json_number(j, se[i]);
+		}
+		rn_json_end_object(j);
+		rn_json_key(j, "customers");
+		rn_json_uint(j, f->customers);
+		rn_json_key(j, "repeat_buyers");
+		rn_json_uint(j, f->repeat_buyers);
+		rn_json_end_object(j);
+
+		const rn_gamma_gamma_fit *g = &a->clv.gamma_gamma;
+		rn_json_key(j, "gamma_gamma");
+		rn_json_begin_object(j);
+		const char *gnames[3] = {"p", "q", "v"};
+		const double gest[3] = {g->params.p, g->params.q, g->params.v};
+		const double gse[3] = {g->se.p, g->se.q, g->se.v};
+		for (int i = 0; i < 3; i++) {
+			rn_json_key(j, gnames[i]);
+			rn_json_number(j, gest[i]);
+		}
+		rn_json_key(j, "loglik");
+		rn_json_number(j, g->loglik);
+		rn_json_key(j, "se");
+		rn_json_begin_object(j);
+		for (int i = 0; i < 3; i++) {
+			rn_json_key(j, gnames[i]);
+			rn_json_number(j, gse[i]);
+		}
+		rn_json_end_object(j);
+		rn_json_key(j, "customers");
+		rn_json_uint(j, g->customers);
+		rn_json_end_object(j);
+	}
+	if (a->has_mix) {
+		rn_json_key(j, "mix");
+		rn_json_begin_object(j);
+		rn_json_key(j, "weeks");
+		rn_json_uint(j, a->mix.weeks);
+		char date[16];
+		rn_format_date(a->mix.first_week_start, date);
+		rn_json_key(j, "first_week_start");
+		rn_json_string(j, date);
+		rn_json_key(j, "adstock_max_lag");
+		rn_json_uint(j, a->cfg->roi.mix_model.adstock_max_lag);
+		rn_json_key(j, "bootstrap");
+		rn_json_uint(j, a->cfg->roi.mix_model.bootstrap);
+		rn_json_key(j, "seed");
+		rn_json_uint(j, a->cfg->roi.mix_model.seed);
+		rn_json_key(j, "channels");
+		rn_json_begin_object(j);
+		for (uint32_t i = 0; i < a->mix.count; i++) {
+			const rn_mix_channel *c = &a->mix.channels[i];
+			rn_json_key(j, rn_pl_channel(a, c->channel));
+			rn_json_begin_object(j);
+			rn_json_key(j, "spend");
+			rn_json_number(j, c->spend);
+			rn_json_key(j, "acquisitions");
+			rn_json_number(j, c->acquisitions);
+			rn_json_key(j, "theta");
+			rn_json_number(j, c->theta);
+			rn_json_key(j, "hill_k");
+			rn_json_number(j, c->hill_k);
+			rn_json_key(j, "hill_s");
+			rn_json_number(j, c->hill_s);
+			estimate_json(j, "beta", &c->beta);
+			rn_json_key(j, "holdout_rmse");
+			rn_json_number(j, c->holdout_rmse);
+			rn_json_key(j, "r_squared");
+			rn_json_number(j, c->r_squared);
+			estimate_json(j, "contribution", &c->contribution);
+			estimate_json(j, "cost_per_incremental", &c->cost_per_incremental);
+			estimate_json(j, "roi", &c->roi);
+			estimate_json(j, "marginal_roi", &c->marginal_roi);
+			estimate_json(j, "roi_wom", &c->roi_wom);
+			estimate_json(j, "marginal_roi_wom", &c->marginal_roi_wom);
+			rn_json_end_object(j);
+		}
+		rn_json_end_object(j);
+		rn_json_end_object(j);
+	}
+	rn_json_end_object(j);
+}
+
+static void skipped_json(const rn_analysis *a, rn_json *j)
+{
+	rn_json_key(j, "skipped");
+	rn_json_begin_object(j);
+	if (!a->has_value) {
+		rn_json_key(j, "value");
+		rn_json_string(j, a->value_reason);
+	}
+	if (!a->has_roi) {
+		rn_json_key(j, "roi");
+		rn_json_string(j, a->roi_reason);
+	}
+	if (!a->has_mix) {
+		rn_json_key(j, "mix_model");
+		rn_json_string(j, a->mix_reason);
+	}
+	rn_json_end_object(j);
+}
+
+static void sums(const rn_analysis *a, double *clv, double *crv, double *nv, double *rlv)
+{
+	*clv = *crv = *nv = *rlv = 0.0;
+	for (uint32_t v = 0; v < a->n; v++) {
+		*clv += a->clv.clv[v];
+		*crv += a->rv.crv[v];
+		*nv += a->rv.network_value[v];
+		*rlv += a->rv.rlv[v];
+	}
+}
+
+int rn_pl_write_summary(const rn_analysis *a, FILE *out, rn_error *err)
+{
+	const rn_config *cfg = a->cfg;
+	rn_json j;
+	rn_json_init(&j, out);
+	rn_json_begin_object(&j);
+	rn_json_key(&j, "title");
+	rn_json_string(&j, cfg->title);
+	rn_json_key(&j, "time_unit");
+	rn_json_string(&j, rn_config_enum_name("value.time_unit", (int)cfg->value.time_unit));
+
+	rn_json_key(&j, "inputs");
+	rn_json_begin_object(&j);
+	for (int i = 0; i < 4; i++) {
+		rn_json_key(&j, a->inputs[i].key);
+		if (!a->inputs[i].path) {
+			rn_json_null(&j);
+			continue;
+		}
+		rn_json_begin_object(&j);
+		rn_json_key(&j, "file");
+		rn_json_string(&j, rn_pl_basename(a->inputs[i].path));
+		rn_json_key(&j, "rows");
+		rn_json_uint(&j, a->inputs[i].rows);
+		rn_json_key(&j, "skipped_rows");
+		rn_json_uint(&j, a->inputs[i].skipped_rows);
+		rn_json_end_object(&j);
+	}
+	rn_json_end_object(&j);
+
+	rn_json_key(&j, "graph");
+	rn_json_begin_object(&j);
+	rn_json_key(&j, "customers");
+	rn_json_uint(&j, a->n);
+	rn_json_key(&j, "edges");
+	rn_json_uint(&j, a->graph.m);
+	rn_json_key(&j, "duplicates_merged");
+	rn_json_uint(&j, a->graph.duplicates_merged);
+	rn_json_key(&j, "self_loops");
+	rn_json_uint(&j, a->graph.self_loops);
+	rn_json_key(&j, "components");
+	rn_json_uint(&j, a->components);
+	rn_json_key(&j, "largest_component");
+	rn_json_uint(&j, a->largest_component);
+	uint64_t referrers = 0, referred = 0;
+	for (uint32_t v = 0; v < a->n; v++) {
+		referrers += a->graph.offsets[v + 1] > a->graph.offsets[v];
+		referred += a->graph.in_degree[v] > 0;
+	}
+	rn_json_key(&j, "referrers");
+	rn_json_uint(&j, referrers);
+	rn_json_key(&j, "referred");
+	rn_json_uint(&j, referred);
+	rn_json_end_object(&j);
+
+	rn_json_key(&j, "centrality");
+	if (!a->has_centrality) {
+		rn_json_null(&j);
+	} else {
+		rn_json_begin_object(&j);
+		rn_json_key(&j, "katz_lambda_max");
+		rn_json_number(&j, a->katz_lambda);
+		rn_json_key(&j, "reach_method");
+		rn_json_string(&j, a->reach_method == RN_REACH_FOREST ? "forest"
+				   : a->reach_method == RN_REACH_EXACT ? "exact"
+								       : "hyperloglog");
+		rn_json_key(&j, "top_influencers");
+		rn_json_begin_array(&j);
+		uint32_t *order, count;
+		int rc = rn_pl_top_influencers(a, 10, &order, &count, err);
+		if (rc)
+			return rc;
+		for (uint32_t i = 0; i < count; i++) {
+			uint32_t v = order[i];
+			rn_json_begin_object(&j);
+			rn_json_key(&j, "customer");
+			rn_json_string(&j, rn_pl_customer(a, v));
+			rn_json_key(&j, "pagerank");
+			rn_json_number(&j, a->pagerank[v]);
+			rn_json_key(&j, "referrals");
+			rn_json_uint(&j, a->graph.offsets[v + 1] - a->graph.offsets[v]);
+			rn_json_key(&j, "reach");
+			rn_json_number(&j, a->reach[v]);
+			rn_json_end_object(&j);
+		}
+		rn_free(order);
+		rn_json_end_array(&j);
+		const rn_cascades *c = &a->cascades;
+		uint64_t total = 0, nontrivial = 0;
+		uint32_t largest = 0, deepest = 0;
+		double virality = 0.0;
+		for (uint32_t i = 0; i < c->count; i++) {
+			total += c->size[i];
+			if (c->size[i] > 1) {
+				nontrivial++;
+				virality += c->virality[i];
+			}
+			largest = c->size[i] > largest ? c->size[i] : largest;
+			deepest = c->depth[i] > deepest ? c->depth[i] : deepest;
+		}
+		rn_json_key(&j, "cascades");
+		rn_json_begin_object(&j);
+		rn_json_key(&j, "count");
+		rn_json_uint(&j, c->count);
+		rn_json_key(&j, "with_referrals");
+		rn_json_uint(&j, nontrivial);
+		rn_json_key(&j, "largest");
+		rn_json_uint(&j, largest);
+		rn_json_key(&j, "deepest");
+		rn_json_uint(&j, deepest);
+		rn_json_key(&j, "mean_size");
+		rn_json_number(&j, c->count ? (double)total / c->count : NAN);
+		rn_json_key(&j, "mean_virality_with_referrals");
+		rn_json_number(&j, nontrivial ? virality / (double)nontrivial : NAN);
+		rn_json_key(&j, "unrooted");
+		rn_json_uint(&j, c->unrooted);
+		rn_json_end_object(&j);
+		rn_json_end_object(&j);
+	}
+
+	rn_json_key(&j, "value");
+	if (!a->has_value) {
+		rn_json_null(&j);
+	} else {
+		double clv, crv, nv, rlv;
+		sums(a, &clv, &crv, &nv, &rlv);
+		rn_json_begin_object(&j);
+		rn_json_key(&j, "model");
+		rn_json_string(&j, rn_clv_model_name(a->model));
+		rn_json_key(&j, "customers_with_value");
+		rn_json_uint(&j, a->n - a->clv.customers_without_value);
+		rn_json_key(&j, "total_clv");
+		rn_json_number(&j, clv);
+		rn_json_key(&j, "mean_clv");
+		rn_json_number(&j, a->n ? clv / a->n : NAN);
+		rn_json_key(&j, "total_crv");
+		rn_json_number(&j, crv);
+		rn_json_key(&j, "total_network_value");
+		rn_json_number(&j, nv);
+		rn_json_key(&j, "total_rlv");
+		rn_json_number(&j, rlv);
+		rn_json_key(&j, "acquisition_cost_saved");
+		rn_json_number(&j, a->rv.acq_saved);
+		rn_json_key(&j, "clv_threshold");
+		rn_json_number(&j, a->rv.clv_threshold);
+		rn_json_key(&j, "crv_threshold");
+		rn_json_number(&j, a->rv.crv_threshold);
+		rn_json_key(&j, "attributed_customers");
+		rn_json_uint(&j, a->attr.attributed_customers);
+		rn_json_key(&j, "quadrants");
+		rn_json_begin_object(&j);
+		uint64_t q[4];
+		rn_pl_quadrant_counts(a, q);
+		for (int i = 3; i >= 0; i--) {
+			rn_json_key(&j, rn_quadrant_name((rn_quadrant)i));
+			rn_json_uint(&j, q[i]);
+		}
+		rn_json_end_object(&j);
+		rn_json_end_object(&j);
+	}
+
+	rn_json_key(&j, "roi");
+	if (!a->has_roi) {
+		rn_json_null(&j);
+	} else {
+		const rn_paid_total *p = &a->paid;
+		rn_json_begin_object(&j);
+		rn_json_key(&j, "advertising");
+		rn_json_begin_object(&j);
+		rn_json_key(&j, "spend");
+		rn_json_number(&j, p->spend);
+		rn_json_key(&j, "customers");
+		rn_json_uint(&j, p->customers);
+		rn_json_key(&j, "cac");
+		rn_json_number(&j, p->cac_defined ? p->cac : NAN);
+		rn_json_key(&j, "value_direct");
+		rn_json_number(&j, p->value_direct);
+		rn_json_key(&j, "value_network");
+		rn_json_number(&j, p->value_network);
+		rn_json_key(&j, "roi_direct");
+		rn_json_number(&j, p->roi_defined ? p->roi_direct : NAN);
+		rn_json_key(&j, "roi_total");
+		rn_json_number(&j, p->roi_defined ? p->roi_total : NAN);
+		rn_json_end_object(&j);
+		rn_json_key(&j, "referral_programme");
+		roi_row_json(&j, &a->roi.programme);
+		rn_json_key(&j, "word_of_mouth_beat_advertising");
+		if (a->verdict_defined)
+			rn_json_bool(&j, a->wom_wins);
+		else
+			rn_json_null(&j);
+		rn_json_key(&j, "verdict");
+		rn_json_string(&j, a->verdict);
+		rn_json_end_object(&j);
+	}
+	models_json(a, &j);
+	skipped_json(a, &j);
+	rn_json_key(&j, "warnings");
+	rn_json_begin_array(&j);
+	for (size_t i = 0; i < a->warning_count; i++)
+		rn_json_string(&j, a->warnings[i]);
+	rn_json_end_array(&j);
+	rn_json_end_object(&j);
+	return rn_json_finish(&j, "summary.json", err);
+}
+
+/* ---- manifest.json --------------------------------------------------------------------- */
+
+int rn_pl_checksum_inputs(rn_analysis *a, rn_error *err)
+{
+	static unsigned char buf[1 << 16];
+	for (int i = 0; i < 4; i++) {
+		rn_input_info *in = &a->inputs[i];
+		if (!in->path)
+			continue;
+		int fd = open(in->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return rn_error_set(err, RN_ENOINPUT, in->path, 0, 0, "cannot open: %s",
+					    strerror(errno));
+		XXH3_state_t state;
+		XXH3_INITSTATE(&state);
+		XXH3_64bits_reset(&state);
+		uint64_t bytes = 0;
+		for (;;) {
+			ssize_t got = read(fd, buf, sizeof buf);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				int saved = errno;
+				close(fd);
+				return rn_error_set(err, RN_EIO, in->path, 0, 0, "cannot read: %s",
+						    strerror(saved));
+			}
+			if (got == 0)
+				break;
+			XXH3_64bits_update(&state, buf, (size_t)got);
+			bytes += (uint64_t)got;
+		}
+		close(fd);
+		in->bytes = bytes;
+		in->xxh3 = XXH3_64bits_digest(&state);
+	}
+	return RN_OK;
+}
+
+int rn_pl_write_manifest(const rn_analysis *a, FILE *out, rn_error *err)
+{
+	const rn_config *cfg = a->cfg;
+	rn_json j;
+	rn_json_init(&j, out);
+	rn_json_begin_object(&j);
+	rn_json_key(&j, "generator");
+	rn_json_string(&j, "refnet");
+	rn_json_key(&j, "version");
+	rn_json_string(&j, RN_VERSION);
+	rn_json_key(&j, "config_file");
+	rn_json_string(&j, cfg->source);
+	rn_json_key(&j, "config");
+	rn_config_write_json(cfg, &j);
+	rn_json_key(&j, "inputs");
+	rn_json_begin_object(&j);
+	for (int i = 0; i < 4; i++) {
+		const rn_input_info *in = &a->inputs[i];
+		rn_json_key(&j, in->key);
+		if (!in->path) {
+			rn_json_null(&j);
+			continue;
+		}
+		char hex[17];
+		snprintf(hex, sizeof hex, "%016llx", (unsigned long long)in->xxh3);
+		rn_json_begin_object(&j);
+		rn_json_key(&j, "path");
+		rn_json_string(&j, in->path);
+		rn_json_key(&j, "bytes");
+		rn_json_uint(&j, in->bytes);
+		rn_json_key(&j, "xxh3_64");
+		rn_json_string(&j, hex);
+		rn_json_key(&j, "format");
+		rn_json_string(&j, i == 1 && a->from_snapshot ? "rnb" : "csv");
+		rn_json_key(&j, "rows");
+		rn_json_uint(&j, in->rows);
+		rn_json_key(&j, "skipped_rows");
+		rn_json_uint(&j, in->skipped_rows);
+		rn_json_end_object(&j);
+	}
+	rn_json_end_object(&j);
+	rn_json_key(&j, "seed");
+	rn_json_uint(&j, cfg->roi.mix_model.seed);
+	rn_json_key(&j, "threads");
+	rn_json_int(&j, a->opt.threads > 0 ? a->opt.threads : 0);
+	rn_json_key(&j, "warnings");
+	rn_json_begin_object(&j);
+	rn_json_key(&j, "count");
+	rn_json_uint(&j, a->warning_count);
+	rn_json_key(&j, "skipped_rows");
+	uint64_t skipped = 0;
+	for (int i = 0; i < 4; i++)
+		skipped += a->inputs[i].skipped_rows;
+	rn_json_uint(&j, skipped);
+	rn_json_key(&j, "duplicates_merged");
+	rn_json_uint(&j, a->graph.duplicates_merged);
+	rn_json_key(&j, "self_loops");
+	rn_json_uint(&j, a->graph.self_loops);
+	rn_json_key(&j, "messages");
+	rn_json_begin_array(&j);
+	for (size_t i = 0; i < a->warning_count; i++)
+		rn_json_string(&j, a->warnings[i]);
+	rn_json_end_array(&j);
+	rn_json_end_object(&j);
+	rn_json_key(&j, "stages");
+	rn_json_begin_object(&j);
+	for (uint32_t i = 0; i < a->stage_count; i++) {
+		rn_json_key(&j, a->stages[i].name);
+		rn_json_number(&j, a->stages[i].seconds);
+	}
+	rn_json_end_object(&j);
+	rn_json_key(&j, "seconds");
+	rn_json_number(&j, a->seconds);
+	rn_json_key(&j, "peak_rss_bytes");
+	rn_json_uint(&j, rn_peak_rss());
+	rn_json_end_object(&j);
+	return rn_json_finish(&j, "manifest.json", err);
+}
+
+/* ---- Graph export ---------------------------------------------------------------------- */
+
+/* XML attribute/text content (ids are arbitrary strings). */
+static void xml_escaped(FILE *out, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&apos;", out); break;
+		default:
+			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+				break; /* not allowed in XML 1.0 */
+			fputc(*p, out);
+		}
+	}
+}
+
+enum { ATTR_COUNT = 8 };
+static const char *const attr_names[ATTR_COUNT] = {
+	"pagerank", "katz", "reach", "referrals", "clv", "crv", "network_value", "rlv"};
+
+static double node_attr(const rn_analysis *a, int k, uint32_t v)
+{
+	switch (k) {
+	case 0: return a->has_centrality ? a->pagerank[v] : NAN;
+	case 1: return a->has_centrality ? a->katz[v] : NAN;
+	case 2: return a->has_centrality ? a->reach[v] : NAN;
+	case 3: return (double)(a->graph.offsets[v + 1] - a->graph.offsets[v]);
+	case 4: return a->has_value ? a->clv.clv[v] : NAN;
+	case 5: return a->has_value ? a->rv.crv[v] : NAN;
+	case 6: return a->has_value ? a->rv.network_value[v] : NAN;
+	default: return a->has_value ? a->rv.rlv[v] : NAN;
+	}
+}
+
+/* GraphML (graphml.graphdrawing.org) and GEXF 1.3 (gexf.net): node attributes declared once,
+ * then one element per node and per edge; an undefined metric is left out of its node. */
+int rn_pl_write_graph(const rn_analysis *a, rn_cfg_graph_export kind, FILE *out, rn_error *err)
+{
+	bool graphml = kind == RN_EXPORT_GRAPHML;
+	char num[RN_NUMBER_MAX];
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
+	if (graphml) {
+		fputs("<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n", out);
+		for (int k = 0; k < ATTR_COUNT; k++)
+			fprintf(out,
+				"  <key id=\"%s\" for=\"node\" attr.name=\"%s\" "
+				"attr.type=\"double\"/>\n",
+				attr_names[k], attr_names[k]);
+		fputs("  <key id=\"label\" for=\"node\" attr.name=\"label\" "
+		      "attr.type=\"string\"/>\n"
+		      "  <key id=\"quadrant\" for=\"node\" attr.name=\"quadrant\" "
+		      "attr.type=\"string\"/>\n"
+		      "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" "
+		      "attr.type=\"double\"/>\n"
+		      "  <graph id=\"referrals\" edgedefault=\"directed\">\n",
+		      out);
+	} else {
+		fputs("<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
+		      "  <graph defaultedgetype=\"directed\">\n"
+		      "    <attributes class=\"node\">\n",
+		      out);
+		for (int k = 0; k < ATTR_COUNT; k++)
+			fprintf(out, "      <attribute id=\"%d\" title=\"%s\" type=\"double\"/>\n",
+				k, attr_names[k]);
+		fprintf(out,
+			"      <attribute id=\"%d\" title=\"quadrant\" type=\"string\"/>\n"
+			"    </attributes>\n    <nodes>\n",
+			ATTR_COUNT);
+	}
+	for (uint32_t v = 0; v < a->n; v++) {
+		fprintf(out, graphml ? "    <node id=\"n%u\">" : "      <node id=\"%u\" label=\"", v);
+		if (graphml) {
+			fputs("<data key=\"label\">", out);
+		}
+		xml_escaped(out, rn_pl_customer(a, v));
+		fputs(graphml ? "</data>" : "\"><attvalues>", out);
+		for (int k = 0; k < ATTR_COUNT; k++) {
+			double x = node_attr(a, k, v);
+			if (!isfinite(x))
+				continue;
+			rn_format_double(num, x);
+			if (graphml)
+				fprintf(out, "<data key=\"%s\">%s</data>", attr_names[k], num);
+			else
+				fprintf(out, "<attvalue for=\"%d\" value=\"%s\"/>", k, num);
+		}
+		if (a->has_value) {
+			const char *q = rn_quadrant_name((rn_quadrant)a->rv.quadrant[v]);
+			if (graphml)
+				fprintf(out, "<data key=\"quadrant\">%s</data>", q);
+			else
+				fprintf(out, "<attvalue for=\"%d\" value=\"%s\"/>", ATTR_COUNT, q);
+		}
+		fputs(graphml ? "</node>\n" : "</attvalues></node>\n", out);
+	}
+	if (!graphml)
+		fputs("    </nodes>\n    <edges>\n", out);
+	uint64_t e = 0;
+	for (uint32_t u = 0; u < a->n; u++)
+		for (uint64_t k = a->graph.offsets[u]; k < a->graph.offsets[u + 1]; k++, e++) {
+			rn_format_double(num, a->graph.weights[k]);
+			if (graphml)
+				fprintf(out,
+					"    <edge source=\"n%u\" target=\"n%u\"><data "
+					"key=\"weight\">%s</data></edge>\n",
+					u, a->graph.targets[k], num);
+			else
+				fprintf(out,
+					"      <edge id=\"%llu\" source=\"%u\" target=\"%u\" "
+					"weight=\"%s\"/>\n",
+					(unsigned long long)e, u, a->graph.targets[k], num);
+		}
+	fputs(graphml ? "  </graph>\n</graphml>\n" : "    </edges>\n  </graph>\n</gexf>\n", out);
+	if (fflush(out) || ferror(out))
+		return rn_error_set(err, RN_EIO, NULL, 0, 0, "cannot write the graph export: %s",
+				    strerror(errno));
+	return RN_OK;
+}
