@@ -183,6 +183,8 @@ typedef struct rn_load_options {
 	rn_columns columns;
 	const char *date_format;    /* NULL: ISO-8601 */
 	bool skip_bad_rows;         /* on_error: skip (rows counted in skipped_rows) */
+	bool graph_only;            /* referrals: keep only what the graph needs (ids and weight);
+				       the date and reward columns are validated but not stored */
 	bool keep_lines;            /* record the source line of every referral row
 				       (rn_referrals.line), for messages that name a row later */
 	bool create_missing;        /* referrals/transactions may name customers absent from the

@@ -54,6 +54,7 @@ int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, rn_er
 	memset(&options, 0, sizeof options);
 	/* lines cost 8 bytes per row; only a duplicate error needs one */
 	options.keep_lines = policy == RN_DUP_ERROR;
+	options.graph_only = true;
 	rc = rn_load_referrals(&out->dataset, path, &options, err);
 	if (rc == RN_OK)
 		rc = rn_dataset_finish(&out->dataset, err);
@@ -61,6 +62,15 @@ int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, rn_er
 		out->rows = out->dataset.referrals.count;
 		rc = rn_graph_from_dataset(&out->graph, &out->dataset, path, policy, err);
 	}
+	/* The graph commands need only the graph and the ids from here on. */
+	rn_referrals *r = &out->dataset.referrals;
+	rn_free(r->referrer);
+	rn_free(r->referred);
+	rn_free(r->weight);
+	rn_free(r->line);
+	r->referrer = r->referred = NULL;
+	r->weight = NULL;
+	r->line = NULL;
 	if (rc != RN_OK) {
 		rn_dataset_free(&out->dataset);
 		return rc;

@@ -406,9 +406,9 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 		arrays[narrays++] = (struct column_array){(void **)&r->line, sizeof *r->line};
 	if (c_weight >= 0)
 		arrays[narrays++] = (struct column_array){(void **)&r->weight, sizeof *r->weight};
-	if (c_date >= 0)
+	if (c_date >= 0 && !opt->graph_only)
 		arrays[narrays++] = (struct column_array){(void **)&r->date, sizeof *r->date};
-	if (c_reward >= 0)
+	if (c_reward >= 0 && !opt->graph_only)
 		arrays[narrays++] = (struct column_array){(void **)&r->reward, sizeof *r->reward};
 	rc = grow_table(arrays, narrays, &r->capacity, 1, UINT64_MAX);
 	if (rc != RN_OK)
@@ -477,6 +477,16 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 	}
 	if (rc == RN_OK && batch && batch->rows)
 		rc = batch_flush(batch, ds, r, csv, err);
+	/* Give back the growth slack (up to a third of the arrays).  A failed shrink leaves the
+	 * old block, still valid; the table is complete and never grows again. */
+	if (rc == RN_OK && r->count > 0 && r->count < r->capacity) {
+		for (int i = 0; i < narrays; i++) {
+			void *fit = rn_realloc_array(*arrays[i].array, (size_t)r->count,
+						     arrays[i].elem);
+			if (fit)
+				*arrays[i].array = fit;
+		}
+	}
 	goto done;
 
 out_of_memory:
