@@ -765,8 +765,10 @@ static int write_file(rn_outdir *dir, const char *name, file_writer fn, const rn
 static int w_customers(const rn_analysis *a, const void *arg, FILE *out, rn_error *err)
 {
 	(void)arg;
-	(void)err;
-	return rn_pl_write_customers_csv(a, out);
+	int rc = rn_pl_write_customers_csv(a, out);
+	return rc ? rn_error_set(err, rc, "customers.csv", 0, 0, "cannot write: %s",
+				 rn_strerror(rc))
+		  : RN_OK;
 }
 
 static int w_group(const rn_analysis *a, const void *arg, FILE *out, rn_error *err)

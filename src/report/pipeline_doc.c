@@ -19,6 +19,7 @@
 
 #define TOP_CHART_MAX 25u
 #define CURVE_POINTS 41u
+#define SCATTER_MAX 2000u
 
 typedef struct builder {
 	const rn_analysis *a;
@@ -414,13 +415,29 @@ static void value(builder *b)
 				  {NULL, q[i] ? sum_crv[i] / (double)q[i] : NAN}};
 		ADD(b, rn_doc_row(b->doc, row));
 	}
-	rn_series s = {"Customers", a->n, a->clv.clv, a->rv.crv, true, false};
+	/* At most SCATTER_MAX customers, evenly spaced in index order (rn_sample_index), so
+	 * that the SVG and its data CSV hold the same points and stay small on large data. */
+	size_t m = a->n < SCATTER_MAX ? a->n : SCATTER_MAX;
+	double *sx = rn_malloc_array(m ? m : 1, sizeof *sx);
+	double *sy = rn_malloc_array(m ? m : 1, sizeof *sy);
+	if (!sx || !sy) {
+		rn_free(sx);
+		rn_free(sy);
+		b->rc = RN_ENOMEM;
+		return;
+	}
+	for (size_t k = 0; k < m; k++) {
+		size_t v = rn_sample_index(k, m, a->n);
+		sx[k] = a->clv.clv[v];
+		sy[k] = a->rv.crv[v];
+	}
+	rn_series s = {"Customers", m, sx, sy, true, false};
 	rn_chart ch = {.kind = RN_CHART_SCATTER,
 		       .id = "clv_crv",
 		       .title = "CLV against CRV",
 		       .desc = "Each point is a customer: own value (CLV) across, referral value "
-			       "(CRV) up; the lines are the quadrant thresholds. Large data is "
-			       "sampled evenly.",
+			       "(CRV) up; the lines are the quadrant thresholds. Above 2,000 "
+			       "customers, 2,000 evenly spaced ones are shown.",
 		       .x_label = "CLV",
 		       .y_label = "CRV",
 		       .series_count = 1,
@@ -428,8 +445,11 @@ static void value(builder *b)
 		       .quadrants = true,
 		       .quadrant_x = a->rv.clv_threshold,
 		       .quadrant_y = a->rv.crv_threshold,
-		       .quadrant_labels = {"Champions", "Advocates", "Affluents", "Misers"}};
+		       .quadrant_labels = {"Champions", "Advocates", "Affluents", "Misers"},
+		       .max_points = SCATTER_MAX};
 	ADD(b, rn_doc_chart(b->doc, &ch));
+	rn_free(sx);
+	rn_free(sy);
 }
 
 /* ---- ROI -------------------------------------------------------------------------------- */
