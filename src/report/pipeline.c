@@ -72,27 +72,38 @@ const char *rn_pl_basename(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-static const double *sort_key;
+typedef struct ranked {
+	double key;
+	uint32_t v;
+} ranked;
 
+/* Descending key, ties by ascending index: a total order, so qsort's instability is moot. */
 static int by_rank(const void *pa, const void *pb)
 {
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	if (sort_key[a] != sort_key[b])
-		return sort_key[a] > sort_key[b] ? -1 : 1;
-	return a < b ? -1 : a > b;
+	const ranked *a = pa, *b = pb;
+	if (a->key != b->key)
+		return a->key > b->key ? -1 : 1;
+	return a->v < b->v ? -1 : a->v > b->v;
 }
 
 int rn_pl_top_influencers(const rn_analysis *a, uint32_t limit, uint32_t **order,
 			  uint32_t *count, rn_error *err)
 {
+	*count = 0;
 	*order = rn_malloc_array(a->n ? a->n : 1, sizeof **order);
-	if (!*order)
+	ranked *r = rn_malloc_array(a->n ? a->n : 1, sizeof *r);
+	if (!*order || !r) {
+		rn_free(*order);
+		rn_free(r);
+		*order = NULL;
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
 	for (uint32_t v = 0; v < a->n; v++)
-		(*order)[v] = v;
-	/* qsort is not stable, but the comparison is total (ties broken by index). */
-	sort_key = a->pagerank;
-	qsort(*order, a->n, sizeof **order, by_rank);
+		r[v] = (ranked){a->pagerank[v], v};
+	qsort(r, a->n, sizeof *r, by_rank);
+	for (uint32_t v = 0; v < a->n; v++)
+		(*order)[v] = r[v].v;
+	rn_free(r);
 	*count = a->n < limit ? a->n : limit;
 	return RN_OK;
 }

@@ -230,17 +230,19 @@ static void influencers(builder *b)
 	rn_histogram_free(&h);
 }
 
-static const rn_cascades *sort_cascades;
+typedef struct cascade_key {
+	uint32_t size, depth, index;
+} cascade_key;
 
+/* Largest first, then deepest, then by cascade index: a total order. */
 static int by_size(const void *pa, const void *pb)
 {
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	const rn_cascades *c = sort_cascades;
-	if (c->size[a] != c->size[b])
-		return c->size[a] > c->size[b] ? -1 : 1;
-	if (c->depth[a] != c->depth[b])
-		return c->depth[a] > c->depth[b] ? -1 : 1;
-	return a < b ? -1 : a > b;
+	const cascade_key *a = pa, *b = pb;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	if (a->depth != b->depth)
+		return a->depth > b->depth ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
 }
 
 static void cascades(builder *b)
@@ -265,14 +267,13 @@ static void cascades(builder *b)
 	     c->count, with, largest, deepest);
 	if (!with)
 		return;
-	uint32_t *idx = rn_malloc_array(c->count, sizeof *idx);
+	cascade_key *idx = rn_malloc_array(c->count, sizeof *idx);
 	if (!idx) {
 		b->rc = RN_ENOMEM;
 		return;
 	}
 	for (uint32_t i = 0; i < c->count; i++)
-		idx[i] = i;
-	sort_cascades = c;
+		idx[i] = (cascade_key){c->size[i], c->depth[i], i};
 	qsort(idx, c->count, sizeof *idx, by_size);
 	static const char *const names[] = {"Root customer", "Size", "Depth",
 					    "Structural virality"};
@@ -280,7 +281,7 @@ static void cascades(builder *b)
 					    RN_COL_DECIMAL};
 	ADD(b, rn_doc_table(b->doc, "Largest cascades", 4, names, types));
 	for (uint32_t i = 0; i < 10 && i < with && b->rc == RN_OK; i++) {
-		uint32_t k = idx[i];
+		uint32_t k = idx[i].index;
 		rn_cell row[4] = {{rn_pl_customer(a, c->root[k]), 0},
 				  {NULL, c->size[k]},
 				  {NULL, c->depth[k]},

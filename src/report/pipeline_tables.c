@@ -531,28 +531,33 @@ int rn_pl_write_summary(const rn_analysis *a, FILE *out, rn_error *err)
 
 int rn_pl_checksum_inputs(rn_analysis *a, rn_error *err)
 {
-	static unsigned char buf[1 << 16];
-	for (int i = 0; i < 4; i++) {
+	enum { CHUNK = 1 << 16 };
+	unsigned char *buf = rn_malloc(CHUNK);
+	if (!buf)
+		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
+	int rc = RN_OK;
+	for (int i = 0; i < 4 && rc == RN_OK; i++) {
 		rn_input_info *in = &a->inputs[i];
 		if (!in->path)
 			continue;
 		int fd = open(in->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return rn_error_set(err, RN_ENOINPUT, in->path, 0, 0, "cannot open: %s",
-					    strerror(errno));
+		if (fd < 0) {
+			rc = rn_error_set(err, RN_ENOINPUT, in->path, 0, 0, "cannot open: %s",
+					  strerror(errno));
+			break;
+		}
 		XXH3_state_t state;
 		XXH3_INITSTATE(&state);
 		XXH3_64bits_reset(&state);
 		uint64_t bytes = 0;
 		for (;;) {
-			ssize_t got = read(fd, buf, sizeof buf);
+			ssize_t got = read(fd, buf, CHUNK);
 			if (got < 0 && errno == EINTR)
 				continue;
 			if (got < 0) {
-				int saved = errno;
-				close(fd);
-				return rn_error_set(err, RN_EIO, in->path, 0, 0, "cannot read: %s",
-						    strerror(saved));
+				rc = rn_error_set(err, RN_EIO, in->path, 0, 0, "cannot read: %s",
+						  strerror(errno));
+				break;
 			}
 			if (got == 0)
 				break;
@@ -563,7 +568,8 @@ int rn_pl_checksum_inputs(rn_analysis *a, rn_error *err)
 		in->bytes = bytes;
 		in->xxh3 = XXH3_64bits_digest(&state);
 	}
-	return RN_OK;
+	rn_free(buf);
+	return rc;
 }
 
 int rn_pl_write_manifest(const rn_analysis *a, FILE *out, rn_error *err)
