@@ -921,14 +921,16 @@ int rn_report_run(const rn_config *cfg, const rn_report_options *opt, rn_report_
 		 * manifest is always written: it marks the folder as a refnet report */
 		stage_end(a, "write", t);
 		a->seconds += a->stages[a->stage_count - 1].seconds;
+		/* everything that can fail happens before the commit, so that a failed run
+		 * never leaves a report behind */
+		if (rc == RN_OK)
+			rc = fill_result(a, target, res, err);
 		if (rc == RN_OK)
 			rc = write_file(&dir, "manifest.json", w_manifest, a, NULL, err);
 		if (rc == RN_OK)
 			rc = rn_outdir_commit(&dir, err);
 		rn_outdir_abort(&dir);
 	}
-	if (rc == RN_OK)
-		rc = fill_result(a, target, res, err);
 	if (rc)
 		rn_report_result_free(res);
 	rn_analysis_free(a);
