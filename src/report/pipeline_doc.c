@@ -572,84 +572,82 @@ static double hill(double adstock, double k, double s)
 }
 
 /*
- * The chart of weekly spend against weekly acquisitions, per channel, with the fitted
+ * One chart per modelled channel: weekly spend against weekly acquisitions, with the fitted
  * response.  The weekly series are rebuilt exactly as rn_mix_fit builds them (weeks from
  * mix.first_week_start).  The curve is the fitted model at a steady weekly spend x, whose
  * geometric adstock is x * sum_{l=0..L} theta^l (Jin et al. 2017, eq. 1), on top of the mean
- * baseline: mean(y) - beta * mean(hill(A_t)), i.e. trend and season at their average.
+ * baseline mean(y) - beta * mean(hill(A_t)) (trend and season at their average).  It is drawn
+ * only over the range of weekly spend the channel actually had: outside it the fit says
+ * nothing (its intercept may well be negative).
  */
-static void mix_chart(builder *b)
+static void mix_chart(builder *b, const rn_mix_channel *c, uint32_t slot)
 {
 	const rn_analysis *a = b->a;
 	const rn_mix_result *m = &a->mix;
-	uint32_t weeks = m->weeks, count = m->count;
-	size_t series_count = 2 * (size_t)count;
-	rn_series *series = rn_calloc(series_count, sizeof *series);
-	double *store = rn_malloc_array((size_t)count * (2 * weeks + 2 * CURVE_POINTS),
-					sizeof *store);
-	char (*names)[RN_ID_MAX_BYTES + 16] = rn_malloc_array(series_count, sizeof *names);
-	if (!series || !store || !names) {
+	uint32_t weeks = m->weeks;
+	double *x = rn_malloc_array(2 * (size_t)weeks + 2 * CURVE_POINTS, sizeof *x);
+	if (!x) {
 		b->rc = RN_ENOMEM;
-		goto done;
+		return;
 	}
+	double *y = x + weeks, *cx = y + weeks, *cy = cx + CURVE_POINTS;
+	memset(x, 0, 2 * (size_t)weeks * sizeof *x);
 	const rn_customers *cu = &a->ds.customers;
 	const rn_spend *sp = &a->ds.spend;
 	uint32_t lag = (uint32_t)a->cfg->roi.mix_model.adstock_max_lag;
-	for (uint32_t i = 0; i < count; i++) {
-		const rn_mix_channel *c = &m->channels[i];
-		double *x = store + (size_t)i * (2 * weeks + 2 * CURVE_POINTS);
-		double *y = x + weeks, *cx = y + weeks, *cy = cx + CURVE_POINTS;
-		memset(x, 0, 2 * (size_t)weeks * sizeof *x);
-		for (uint64_t r = 0; r < sp->count; r++)
-			if (sp->channel[r] == c->channel)
-				x[(sp->date[r] - m->first_week_start) / 7] += sp->amount[r];
-		for (uint32_t v = 0; v < a->n; v++)
-			if (cu->channel[v] == c->channel && cu->acquired[v] != RN_DATE_NONE)
-				y[(cu->acquired[v] - m->first_week_start) / 7] += 1.0;
-		double mean_y = 0.0, mean_h = 0.0, max_x = 0.0;
-		for (uint32_t t = 0; t < weeks; t++) {
-			double ad = 0.0, decay = 1.0;
-			for (uint32_t l = 0; l <= lag && l <= t; l++) {
-				ad += decay * x[t - l];
-				decay *= c->theta;
-			}
-			mean_h += hill(ad, c->hill_k, c->hill_s);
-			mean_y += y[t];
-			max_x = x[t] > max_x ? x[t] : max_x;
-		}
-		mean_y /= weeks;
-		mean_h /= weeks;
-		double gain = 0.0, decay = 1.0;
-		for (uint32_t l = 0; l <= lag; l++) {
-			gain += decay;
+	for (uint64_t r = 0; r < sp->count; r++)
+		if (sp->channel[r] == c->channel)
+			x[(sp->date[r] - m->first_week_start) / 7] += sp->amount[r];
+	for (uint32_t v = 0; v < a->n; v++)
+		if (cu->channel[v] == c->channel && cu->acquired[v] != RN_DATE_NONE)
+			y[(cu->acquired[v] - m->first_week_start) / 7] += 1.0;
+	double mean_y = 0.0, mean_h = 0.0, lo = INFINITY, hi = 0.0;
+	for (uint32_t t = 0; t < weeks; t++) {
+		double ad = 0.0, decay = 1.0;
+		for (uint32_t l = 0; l <= lag && l <= t; l++) {
+			ad += decay * x[t - l];
 			decay *= c->theta;
 		}
-		double base = mean_y - c->beta.value * mean_h;
-		for (uint32_t k = 0; k < CURVE_POINTS; k++) {
-			cx[k] = max_x * k / (CURVE_POINTS - 1);
-			cy[k] = base + c->beta.value * hill(cx[k] * gain, c->hill_k, c->hill_s);
+		mean_h += hill(ad, c->hill_k, c->hill_s);
+		mean_y += y[t];
+		if (x[t] > 0.0) {
+			lo = x[t] < lo ? x[t] : lo;
+			hi = x[t] > hi ? x[t] : hi;
 		}
-		const char *name = rn_pl_channel(a, c->channel);
-		snprintf(names[2 * i], sizeof names[0], "%s weeks", name);
-		snprintf(names[2 * i + 1], sizeof names[0], "%s fitted", name);
-		series[2 * i] = (rn_series){names[2 * i], weeks, x, y, true, false};
-		series[2 * i + 1] = (rn_series){names[2 * i + 1], CURVE_POINTS, cx, cy, false, true};
 	}
+	mean_y /= weeks;
+	mean_h /= weeks;
+	double gain = 0.0, decay = 1.0;
+	for (uint32_t l = 0; l <= lag; l++) {
+		gain += decay;
+		decay *= c->theta;
+	}
+	double base = mean_y - c->beta.value * mean_h;
+	if (!(lo <= hi))
+		lo = hi = 0.0;
+	for (uint32_t k = 0; k < CURVE_POINTS; k++) {
+		cx[k] = lo + (hi - lo) * k / (CURVE_POINTS - 1);
+		cy[k] = base + c->beta.value * hill(cx[k] * gain, c->hill_k, c->hill_s);
+	}
+	const char *name = rn_pl_channel(a, c->channel);
+	char id[32], title[RN_ID_MAX_BYTES + 64];
+	snprintf(id, sizeof id, "mix_response_%u", slot + 1);
+	snprintf(title, sizeof title, "Spend and acquisitions per week: %s", name);
+	rn_series series[2] = {{"weeks", weeks, x, y, true, false},
+			       {"fitted response", CURVE_POINTS, cx, cy, false, true}};
 	rn_chart ch = {.kind = RN_CHART_LINE,
-		       .id = "mix_response",
-		       .title = "Weekly spend against weekly acquisitions, with the fitted response",
-		       .desc = "Points: one week of a channel (spend, customers acquired). Lines: "
-			       "the marketing-mix model's expected weekly customers at a steady "
-			       "weekly spend, with trend and season at their average.",
+		       .id = id,
+		       .title = title,
+		       .desc = "Points: one week (spend, customers acquired through the channel). "
+			       "Line: the marketing-mix model's expected weekly customers at a "
+			       "steady weekly spend over the range observed, with trend and season "
+			       "at their average.",
 		       .x_label = "Spend per week",
 		       .y_label = "Customers acquired per week",
-		       .series_count = series_count,
+		       .series_count = 2,
 		       .series = series};
 	ADD(b, rn_doc_chart(b->doc, &ch));
-done:
-	rn_free(series);
-	rn_free(store);
-	rn_free(names);
+	rn_free(x);
 }
 
 static void mix(builder *b)
@@ -701,7 +699,8 @@ static void mix(builder *b)
 #undef HI
 		ADD(b, rn_doc_row(b->doc, row));
 	}
-	mix_chart(b);
+	for (uint32_t i = 0; i < a->mix.count; i++)
+		mix_chart(b, &a->mix.channels[i], i);
 }
 
 /* ---- Data quality ----------------------------------------------------------------------- */
