@@ -655,6 +655,20 @@ static int stage_mix(rn_analysis *a, rn_error *err)
 		return rc;
 	}
 	a->has_mix = true;
+	/* An incremental count outside [0, acquisitions] cannot be true: the fit is not
+	 * identified on these data (too little variation in spend), and the reader is told. */
+	for (uint32_t i = 0; i < a->mix.count; i++) {
+		const rn_mix_channel *c = &a->mix.channels[i];
+		if (!c->contribution.defined)
+			continue;
+		if ((c->contribution.value < 0.0 || c->contribution.value > c->acquisitions) &&
+		    rn_pl_warn(a, "marketing-mix model, channel '%s': %.1f incremental customers "
+				  "against %.0f acquired, so its figures are not credible on these "
+				  "data",
+			       rn_pl_channel(a, c->channel), c->contribution.value,
+			       c->acquisitions))
+			return nomem(err);
+	}
 	if (a->mix.customers_undated &&
 	    rn_pl_warn(a, "%llu customers of a modelled channel have no acquisition date: left "
 			  "out of the mix model",
