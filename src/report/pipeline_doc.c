@@ -28,10 +28,10 @@ typedef struct builder {
 } builder;
 
 /* Every rn_doc call goes through here: the first failure sticks and later calls are no-ops. */
-#define ADD(b, call)                       \
-	do {                               \
-		if ((b)->rc == RN_OK)      \
-			(b)->rc = (call);  \
+#define ADD(b, call)                                                                               \
+	do {                                                                                       \
+		if ((b)->rc == RN_OK)                                                              \
+			(b)->rc = (call);                                                          \
 	} while (0)
 
 static void para(builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -69,8 +69,8 @@ static void headline(builder *b)
 	size_t used = 0;
 	for (int i = 0; i < 4 && used < sizeof inputs; i++)
 		if (a->inputs[i].path)
-			used += (size_t)snprintf(inputs + used, sizeof inputs - used, "%s%s (%llu rows)",
-						 used ? ", " : "",
+			used += (size_t)snprintf(inputs + used, sizeof inputs - used,
+						 "%s%s (%llu rows)", used ? ", " : "",
 						 rn_pl_basename(a->inputs[i].path),
 						 (unsigned long long)a->inputs[i].rows);
 	para(b, "Inputs: %s.", inputs);
@@ -133,8 +133,9 @@ static void influencers(builder *b)
 	ADD(b, rn_pl_top_influencers(a, (uint32_t)cfg->report.top, &order, &count, NULL));
 	if (b->rc)
 		return;
-	static const char *const names[] = {"Rank", "Customer", "Referrals", "Referral weight",
-					    "PageRank", "Katz", "Reach", "CLV", "Network value"};
+	static const char *const names[] = {
+	    "Rank", "Customer", "Referrals", "Referral weight", "PageRank",
+	    "Katz", "Reach",	"CLV",	     "Network value"};
 	static const rn_col_type types[] = {RN_COL_INTEGER, RN_COL_TEXT,    RN_COL_INTEGER,
 					    RN_COL_DECIMAL, RN_COL_DECIMAL, RN_COL_DECIMAL,
 					    RN_COL_INTEGER, RN_COL_MONEY,   RN_COL_MONEY};
@@ -144,15 +145,15 @@ static void influencers(builder *b)
 	for (uint32_t i = 0; i < count && b->rc == RN_OK; i++) {
 		uint32_t v = order[i];
 		rn_cell row[9] = {
-			{NULL, i + 1.0},
-			{rn_pl_customer(a, v), 0},
-			{NULL, out_degree(a, v)},
-			{NULL, a->graph.out_weight[v]},
-			{NULL, a->pagerank[v]},
-			{NULL, a->katz[v]},
-			{NULL, a->reach[v]},
-			{NULL, a->has_value ? a->clv.clv[v] : NAN},
-			{NULL, a->has_value ? a->rv.network_value[v] : NAN},
+		    {NULL, i + 1.0},
+		    {rn_pl_customer(a, v), 0},
+		    {NULL, out_degree(a, v)},
+		    {NULL, a->graph.out_weight[v]},
+		    {NULL, a->pagerank[v]},
+		    {NULL, a->katz[v]},
+		    {NULL, a->reach[v]},
+		    {NULL, a->has_value ? a->clv.clv[v] : NAN},
+		    {NULL, a->has_value ? a->rv.network_value[v] : NAN},
 		};
 		ADD(b, rn_doc_row(b->doc, row));
 	}
@@ -365,15 +366,15 @@ static void value(builder *b)
 			const char *model, *name;
 			double est, se;
 		} rows[] = {
-			{"BG/NBD", "r", f->params.r, f->se.r},
-			{"BG/NBD", "alpha", f->params.alpha, f->se.alpha},
-			{"BG/NBD", "a", f->params.a, f->se.a},
-			{"BG/NBD", "b", f->params.b, f->se.b},
-			{"BG/NBD", "log-likelihood", f->loglik, NAN},
-			{"Gamma-Gamma", "p", g->params.p, g->se.p},
-			{"Gamma-Gamma", "q", g->params.q, g->se.q},
-			{"Gamma-Gamma", "v (gamma)", g->params.v, g->se.v},
-			{"Gamma-Gamma", "log-likelihood", g->loglik, NAN},
+		    {"BG/NBD", "r", f->params.r, f->se.r},
+		    {"BG/NBD", "alpha", f->params.alpha, f->se.alpha},
+		    {"BG/NBD", "a", f->params.a, f->se.a},
+		    {"BG/NBD", "b", f->params.b, f->se.b},
+		    {"BG/NBD", "log-likelihood", f->loglik, NAN},
+		    {"Gamma-Gamma", "p", g->params.p, g->se.p},
+		    {"Gamma-Gamma", "q", g->params.q, g->se.q},
+		    {"Gamma-Gamma", "v (gamma)", g->params.v, g->se.v},
+		    {"Gamma-Gamma", "log-likelihood", g->loglik, NAN},
 		};
 		for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 			rn_cell row[4] = {{rows[i].model, 0},
@@ -472,16 +473,18 @@ static void roi_table(builder *b, const char *caption, const char *first, uint32
 		      const rn_roi_row *rows, bool campaigns)
 {
 	const rn_analysis *a = b->a;
-	const char *names[] = {first,	   "Spend",	"Customers",	     "CAC",
-			       "Direct value", "Network value", "ROI direct", "ROI with word of mouth",
-			       "WOM multiplier"};
-	static const rn_col_type types[] = {RN_COL_TEXT,  RN_COL_MONEY,	  RN_COL_INTEGER,
-					    RN_COL_MONEY, RN_COL_MONEY,	  RN_COL_MONEY,
+	const char *names[] = {
+	    first,	     "Spend",	      "Customers",  "CAC",
+	    "Direct value",  "Network value", "ROI direct", "ROI with word of mouth",
+	    "WOM multiplier"};
+	static const rn_col_type types[] = {RN_COL_TEXT,    RN_COL_MONEY,   RN_COL_INTEGER,
+					    RN_COL_MONEY,   RN_COL_MONEY,   RN_COL_MONEY,
 					    RN_COL_PERCENT, RN_COL_PERCENT, RN_COL_RATIO};
 	ADD(b, rn_doc_table(b->doc, caption, 9, names, types));
 	rn_cell row[9];
 	for (uint32_t i = 0; i < count; i++) {
-		roi_row_cells(row, campaigns ? rn_pl_campaign(a, i) : rn_pl_channel(a, i), &rows[i]);
+		roi_row_cells(row, campaigns ? rn_pl_campaign(a, i) : rn_pl_channel(a, i),
+			      &rows[i]);
 		ADD(b, rn_doc_row(b->doc, row));
 	}
 	if (!campaigns) {
@@ -559,8 +562,8 @@ static void roi(builder *b)
 	roi_chart(b, "roi_channels", "ROI by channel, with and without word of mouth", "channel",
 		  a->roi.n_channels, a->roi.channels, false);
 	roi_table(b, "ROI by campaign", "Campaign", a->roi.n_campaigns, a->roi.campaigns, true);
-	roi_chart(b, "roi_campaigns", "ROI by campaign, with and without word of mouth",
-		  "campaign", a->roi.n_campaigns, a->roi.campaigns, true);
+	roi_chart(b, "roi_campaigns", "ROI by campaign, with and without word of mouth", "campaign",
+		  a->roi.n_campaigns, a->roi.campaigns, true);
 }
 
 /* ---- Marketing mix ---------------------------------------------------------------------- */
@@ -667,14 +670,23 @@ static void mix(builder *b)
 	     "word-of-mouth multiplier.",
 	     (unsigned long long)a->cfg->roi.mix_model.bootstrap,
 	     (unsigned long long)a->cfg->roi.mix_model.seed);
-	static const char *const names[] = {"Channel",	 "Weeks",  "theta", "K",  "s",
-					    "R squared", "Incremental customers",
-					    "Cost per incremental customer", "ROI", "ROI low",
-					    "ROI high", "Marginal ROI", "ROI with word of mouth"};
+	static const char *const names[] = {"Channel",
+					    "Weeks",
+					    "theta",
+					    "K",
+					    "s",
+					    "R squared",
+					    "Incremental customers",
+					    "Cost per incremental customer",
+					    "ROI",
+					    "ROI low",
+					    "ROI high",
+					    "Marginal ROI",
+					    "ROI with word of mouth"};
 	static const rn_col_type types[] = {
-		RN_COL_TEXT,	RN_COL_INTEGER, RN_COL_DECIMAL, RN_COL_DECIMAL, RN_COL_DECIMAL,
-		RN_COL_DECIMAL, RN_COL_DECIMAL, RN_COL_MONEY,	RN_COL_PERCENT, RN_COL_PERCENT,
-		RN_COL_PERCENT, RN_COL_PERCENT, RN_COL_PERCENT};
+	    RN_COL_TEXT,    RN_COL_INTEGER, RN_COL_DECIMAL, RN_COL_DECIMAL, RN_COL_DECIMAL,
+	    RN_COL_DECIMAL, RN_COL_DECIMAL, RN_COL_MONEY,   RN_COL_PERCENT, RN_COL_PERCENT,
+	    RN_COL_PERCENT, RN_COL_PERCENT, RN_COL_PERCENT};
 	ADD(b, rn_doc_table(b->doc, "Marketing-mix model per channel", 13, names, types));
 	for (uint32_t i = 0; i < a->mix.count; i++) {
 		const rn_mix_channel *c = &a->mix.channels[i];

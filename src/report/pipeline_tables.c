@@ -384,7 +384,7 @@ int rn_pl_write_summary(const rn_analysis *a, FILE *out, rn_error *err)
 		rn_json_key(&j, "katz_lambda_max");
 		rn_json_number(&j, a->katz_lambda);
 		rn_json_key(&j, "reach_method");
-		rn_json_string(&j, a->reach_method == RN_REACH_FOREST ? "forest"
+		rn_json_string(&j, a->reach_method == RN_REACH_FOREST  ? "forest"
 				   : a->reach_method == RN_REACH_EXACT ? "exact"
 								       : "hyperloglog");
 		rn_json_key(&j, "top_influencers");
@@ -658,11 +658,21 @@ static void xml_escaped(FILE *out, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&apos;", out); break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		case '\'':
+			fputs("&apos;", out);
+			break;
 		default:
 			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
 				break; /* not allowed in XML 1.0 */
@@ -672,20 +682,28 @@ static void xml_escaped(FILE *out, const char *s)
 }
 
 enum { ATTR_COUNT = 8 };
-static const char *const attr_names[ATTR_COUNT] = {
-	"pagerank", "katz", "reach", "referrals", "clv", "crv", "network_value", "rlv"};
+static const char *const attr_names[ATTR_COUNT] = {"pagerank", "katz", "reach",		"referrals",
+						   "clv",      "crv",  "network_value", "rlv"};
 
 static double node_attr(const rn_analysis *a, int k, uint32_t v)
 {
 	switch (k) {
-	case 0: return a->has_centrality ? a->pagerank[v] : NAN;
-	case 1: return a->has_centrality ? a->katz[v] : NAN;
-	case 2: return a->has_centrality ? a->reach[v] : NAN;
-	case 3: return (double)(a->graph.offsets[v + 1] - a->graph.offsets[v]);
-	case 4: return a->has_value ? a->clv.clv[v] : NAN;
-	case 5: return a->has_value ? a->rv.crv[v] : NAN;
-	case 6: return a->has_value ? a->rv.network_value[v] : NAN;
-	default: return a->has_value ? a->rv.rlv[v] : NAN;
+	case 0:
+		return a->has_centrality ? a->pagerank[v] : NAN;
+	case 1:
+		return a->has_centrality ? a->katz[v] : NAN;
+	case 2:
+		return a->has_centrality ? a->reach[v] : NAN;
+	case 3:
+		return (double)(a->graph.offsets[v + 1] - a->graph.offsets[v]);
+	case 4:
+		return a->has_value ? a->clv.clv[v] : NAN;
+	case 5:
+		return a->has_value ? a->rv.crv[v] : NAN;
+	case 6:
+		return a->has_value ? a->rv.network_value[v] : NAN;
+	default:
+		return a->has_value ? a->rv.rlv[v] : NAN;
 	}
 }
 
@@ -725,7 +743,8 @@ int rn_pl_write_graph(const rn_analysis *a, rn_cfg_graph_export kind, FILE *out,
 			ATTR_COUNT);
 	}
 	for (uint32_t v = 0; v < a->n; v++) {
-		fprintf(out, graphml ? "    <node id=\"n%u\">" : "      <node id=\"%u\" label=\"", v);
+		fprintf(out, graphml ? "    <node id=\"n%u\">" : "      <node id=\"%u\" label=\"",
+			v);
 		if (graphml) {
 			fputs("<data key=\"label\">", out);
 		}
