@@ -64,8 +64,8 @@ static char *dump(const char *input, size_t len, size_t limit)
 		}
 		append(&t, "\n", 1);
 		while ((rc = rn_csv_next(csv, &err)) == 1) {
-			snprintf(piece, sizeof piece, "R%llu:",
-				 (unsigned long long)rn_csv_record_line(csv));
+			snprintf(piece, sizeof piece,
+				 "R%llu:", (unsigned long long)rn_csv_record_line(csv));
 			append(&t, piece, strlen(piece));
 			for (uint32_t i = 0; i < rn_csv_field_count(csv); i++) {
 				rn_field f = rn_csv_field(csv, i);
@@ -127,10 +127,17 @@ static void test_basic(void)
 	EXPECT("a,b\n", "H:a,b\nEND");
 	EXPECT("a,b", "H:a,b\nEND");
 	/* BOM stripped; columns count from after it. */
-	EXPECT("\xEF\xBB\xBF" "id,x\n1,2\n", "H:id,x\nR2:2:1=1 | 2:3=2\nEND");
-	EXPECT("\xEF\xBB\xBF" "id", "H:id\nEND");
+	EXPECT("\xEF\xBB\xBF"
+	       "id,x\n1,2\n",
+	       "H:id,x\nR2:2:1=1 | 2:3=2\nEND");
+	EXPECT("\xEF\xBB\xBF"
+	       "id",
+	       "H:id\nEND");
 	/* A BOM-like sequence elsewhere is data. */
-	EXPECT("a\n\xEF\xBB\xBF" "x\n", "H:a\nR2:2:1=\xEF\xBB\xBF" "x\nEND");
+	EXPECT("a\n\xEF\xBB\xBF"
+	       "x\n",
+	       "H:a\nR2:2:1=\xEF\xBB\xBF"
+	       "x\nEND");
 	/* Empty fields, including a trailing one at the end of the input. */
 	EXPECT("a,b,c\n,,\n", "H:a,b,c\nR2:2:1= | 2:2= | 2:3=\nEND");
 	EXPECT("a,b\n1,\n", "H:a,b\nR2:2:1=1 | 2:3=\nEND");
@@ -155,7 +162,7 @@ static void test_quotes(void)
 	EXPECT("a,b\n\"\",x\n", "H:a,b\nR2:2:1= | 2:4=x\nEND");
 	EXPECT("a\n\"\"\"\"\n", "H:a\nR2:2:1=\"\nEND");
 	EXPECT("a\n\"\"\"x\"\"\"\n", "H:a\nR2:2:1=\"x\"\nEND");
-	EXPECT("a\n\"x\"", "H:a\nR2:2:1=x\nEND");          /* closing quote ends the input */
+	EXPECT("a\n\"x\"", "H:a\nR2:2:1=x\nEND"); /* closing quote ends the input */
 	EXPECT("a\n\"x\"\r\n", "H:a\nR2:2:1=x\nEND");
 	/* Quoted header names. */
 	EXPECT("\"a,1\",\"b\"\"\"\n1,2\n", "H:a,1,b\"\nR2:2:1=1 | 2:3=2\nEND");
@@ -172,9 +179,11 @@ static void test_blank_lines(void)
 
 static void test_utf8(void)
 {
-	EXPECT("name\ncaf\xC3\xA9\n\xE6\x97\xA5\xE6\x9C\xAC\n\xF0\x9F\x98\x80\n\"\xC3\xA9\n\xC3\xA9\"\n",
-	       "H:name\nR2:2:1=caf\xC3\xA9\nR3:3:1=\xE6\x97\xA5\xE6\x9C\xAC\nR4:4:1=\xF0\x9F\x98\x80\n"
-	       "R5:5:1=\xC3\xA9\\n\xC3\xA9\nEND");
+	EXPECT(
+	    "name\ncaf\xC3\xA9\n\xE6\x97\xA5\xE6\x9C\xAC\n\xF0\x9F\x98\x80\n\"\xC3\xA9\n\xC3\xA9\""
+	    "\n",
+	    "H:name\nR2:2:1=caf\xC3\xA9\nR3:3:1=\xE6\x97\xA5\xE6\x9C\xAC\nR4:4:1=\xF0\x9F\x98\x80\n"
+	    "R5:5:1=\xC3\xA9\\n\xC3\xA9\nEND");
 	/* Boundary code points: U+007F, U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF,
 	 * U+10000, U+10FFFF. */
 	EXPECT("a\n\x7F\n\xC2\x80\n\xDF\xBF\n\xE0\xA0\x80\n\xED\x9F\xBF\n\xEE\x80\x80\n"
@@ -187,34 +196,33 @@ static void test_utf8(void)
 		const char *input;
 		const char *where;
 	} bad[] = {
-		{"a\nx\x80y\n", "2:2: invalid UTF-8 (byte 0x80: byte cannot start a character)"},
-		{"a\nx\xFFy\n", "2:2: invalid UTF-8 (byte 0xff: byte cannot start a character)"},
-		{"a\nx\xF5\x80\x80\x80\n",
-		 "2:2: invalid UTF-8 (byte 0xf5: byte cannot start a character)"},
-		{"a\n\xC0\xAF\n", "2:1: invalid UTF-8 (byte 0xc0: overlong encoding)"},
-		{"a\n\xC1\xBF\n", "2:1: invalid UTF-8 (byte 0xc1: overlong encoding)"},
-		{"a\nxy\xE0\x80\xAF\n", "2:3: invalid UTF-8 (byte 0xe0: overlong encoding)"},
-		{"a\n\xF0\x80\x80\xAF\n", "2:1: invalid UTF-8 (byte 0xf0: overlong encoding)"},
-		{"a\n\xED\xA0\x80\n", "2:1: invalid UTF-8 (byte 0xed: encoded UTF-16 surrogate)"},
-		{"a\n\xED\xBF\xBF\n", "2:1: invalid UTF-8 (byte 0xed: encoded UTF-16 surrogate)"},
-		{"a\n\xF4\x90\x80\x80\n",
-		 "2:1: invalid UTF-8 (byte 0xf4: code point above U+10FFFF)"},
-		{"a\n\xC3" "a\n", "2:1: invalid UTF-8 (byte 0xc3: truncated multi-byte sequence)"},
-		{"a\n\xE6\x97" "a\n",
-		 "2:1: invalid UTF-8 (byte 0xe6: truncated multi-byte sequence)"},
-		{"a\nok,\xE6\x97",
-		 "2:4: invalid UTF-8 (byte 0xe6: truncated multi-byte sequence)"},
-		{"a\n\"x\ny\xC3\"\n",
-		 "3:2: invalid UTF-8 (byte 0xc3: truncated multi-byte sequence)"},
-		{"a\n\"q\n\xF0\x9F\x98",
-		 "3:1: invalid UTF-8 (byte 0xf0: truncated multi-byte sequence)"},
-		{"h\xC3\xA9,\xFE\n", "1:5: invalid UTF-8 (byte 0xfe: byte cannot start a character)"},
+	    {"a\nx\x80y\n", "2:2: invalid UTF-8 (byte 0x80: byte cannot start a character)"},
+	    {"a\nx\xFFy\n", "2:2: invalid UTF-8 (byte 0xff: byte cannot start a character)"},
+	    {"a\nx\xF5\x80\x80\x80\n",
+	     "2:2: invalid UTF-8 (byte 0xf5: byte cannot start a character)"},
+	    {"a\n\xC0\xAF\n", "2:1: invalid UTF-8 (byte 0xc0: overlong encoding)"},
+	    {"a\n\xC1\xBF\n", "2:1: invalid UTF-8 (byte 0xc1: overlong encoding)"},
+	    {"a\nxy\xE0\x80\xAF\n", "2:3: invalid UTF-8 (byte 0xe0: overlong encoding)"},
+	    {"a\n\xF0\x80\x80\xAF\n", "2:1: invalid UTF-8 (byte 0xf0: overlong encoding)"},
+	    {"a\n\xED\xA0\x80\n", "2:1: invalid UTF-8 (byte 0xed: encoded UTF-16 surrogate)"},
+	    {"a\n\xED\xBF\xBF\n", "2:1: invalid UTF-8 (byte 0xed: encoded UTF-16 surrogate)"},
+	    {"a\n\xF4\x90\x80\x80\n", "2:1: invalid UTF-8 (byte 0xf4: code point above U+10FFFF)"},
+	    {"a\n\xC3"
+	     "a\n",
+	     "2:1: invalid UTF-8 (byte 0xc3: truncated multi-byte sequence)"},
+	    {"a\n\xE6\x97"
+	     "a\n",
+	     "2:1: invalid UTF-8 (byte 0xe6: truncated multi-byte sequence)"},
+	    {"a\nok,\xE6\x97", "2:4: invalid UTF-8 (byte 0xe6: truncated multi-byte sequence)"},
+	    {"a\n\"x\ny\xC3\"\n", "3:2: invalid UTF-8 (byte 0xc3: truncated multi-byte sequence)"},
+	    {"a\n\"q\n\xF0\x9F\x98",
+	     "3:1: invalid UTF-8 (byte 0xf0: truncated multi-byte sequence)"},
+	    {"h\xC3\xA9,\xFE\n", "1:5: invalid UTF-8 (byte 0xfe: byte cannot start a character)"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char want[256];
 		snprintf(want, sizeof want, "%s%s%s; the file must be UTF-8",
-			 strncmp(bad[i].where, "1:", 2) ? "H:a\n" : "",
-			 prefix, bad[i].where);
+			 strncmp(bad[i].where, "1:", 2) ? "H:a\n" : "", prefix, bad[i].where);
 		expect_len(bad[i].input, strlen(bad[i].input), want, __LINE__);
 	}
 }
@@ -256,7 +264,7 @@ static void test_errors(void)
 	EXPECT("a,b\n1,2,3\n", "H:a,b\nERROR -65: t.csv:2:5: expected 2 fields, found 3");
 	EXPECT("a,b\n1,\"x\ny\",3\n", "H:a,b\nERROR -65: t.csv:3:4: expected 2 fields, found 3");
 	EXPECT("a,b\n1,\"x\ny\"\n2\n", "H:a,b\nR2:2:1=1 | 2:3=x\\ny\nERROR -65: t.csv:4:2: "
-				      "expected 2 fields, found 1");
+				       "expected 2 fields, found 1");
 	/* Header errors. */
 	EXPECT("", "ERROR -65: t.csv: empty input: no header row");
 	EXPECT("\n\r\n\n", "ERROR -65: t.csv: empty input: no header row");
@@ -292,10 +300,13 @@ static void test_resume(void)
 	CHECK_INT(rn_csv_next(csv, &err), 0);
 	rn_csv_close(csv);
 
-	text = "a\n\x80\n";
+	text = "a\n\x80\nb\n";
 	CHECK_INT(open_text(&csv, text, strlen(text), 0, &err), RN_OK);
 	CHECK_INT(rn_csv_next(csv, &err), RN_EDATA);
 	CHECK(!rn_csv_can_resume(csv));
+	/* Asking again repeats the failure instead of guessing where the next record is. */
+	CHECK_INT(rn_csv_next(csv, &err), RN_EDATA);
+	CHECK_STR(err.message, "reading stopped at an earlier error");
 	rn_csv_close(csv);
 }
 
@@ -462,8 +473,8 @@ static void test_files(void)
 		append(&t, "\n", 1);
 		while (rn_csv_next(csv, &err) == 1) {
 			char piece[64];
-			snprintf(piece, sizeof piece, "R%llu:",
-				 (unsigned long long)rn_csv_record_line(csv));
+			snprintf(piece, sizeof piece,
+				 "R%llu:", (unsigned long long)rn_csv_record_line(csv));
 			append(&t, piece, strlen(piece));
 			for (uint32_t f = 0; f < rn_csv_field_count(csv); f++) {
 				rn_field v = rn_csv_field(csv, f);
@@ -521,8 +532,8 @@ static uint64_t rng(void)
 
 static void test_round_trip(void)
 {
-	static const char *const pieces[] = {"a", "b", "7", ",", "\"", "\n", "\r\n", " ",
-					     "\xC3\xA9", "\xF0\x9F\x98\x80", "xyz"};
+	static const char *const pieces[] = {
+	    "a", "b", "7", ",", "\"", "\n", "\r\n", " ", "\xC3\xA9", "\xF0\x9F\x98\x80", "xyz"};
 	enum { RECORDS = 300, FIELDS = 3 };
 	for (int round = 0; round < 20; round++) {
 		struct text in = {NULL, 0, 0};

@@ -65,7 +65,7 @@ static void expect_error_at(loader load, const char *customers, const char *text
 	}
 	rn_dataset_free(&ds);
 }
-#define EXPECT_ERROR(load, customers, text, opt, want)                                       \
+#define EXPECT_ERROR(load, customers, text, opt, want)                                             \
 	expect_error_at(load, customers, text, opt, RN_EDATA, want, __LINE__)
 
 static void test_referrals(void)
@@ -79,7 +79,10 @@ static void test_referrals(void)
 			   "\n"
 			   "alice,alice,2024-02-29T10:00:00Z,1,0,self-loop kept\n"
 			   "alice,bob,2024-01-06,3,1,duplicate kept\n";
-	CHECK_INT(rn_load_referrals(&ds, file("r.csv", text), NULL, &err), RN_OK);
+	rn_load_options lines;
+	memset(&lines, 0, sizeof lines);
+	lines.keep_lines = true;
+	CHECK_INT(rn_load_referrals(&ds, file("r.csv", text), &lines, &err), RN_OK);
 	const rn_referrals *r = &ds.referrals;
 	CHECK_INT(r->count, 4);
 	CHECK_INT(rn_interner_count(ds.ids), 3);
@@ -117,8 +120,9 @@ static void test_referrals(void)
 	/* Columns in any order, extra ones ignored, optional ones absent: no arrays. Ids are
 	 * opaque text: 007, 7 and " 7" are three customers. */
 	CHECK_INT(rn_dataset_init(&ds), RN_OK);
-	CHECK_INT(rn_load_referrals(&ds, file("r.csv", "x,referred,y,referrer\n1,007,2,7\n"
-							 "1,7,2,\" 7\"\n"),
+	CHECK_INT(rn_load_referrals(&ds,
+				    file("r.csv", "x,referred,y,referrer\n1,007,2,7\n"
+						  "1,7,2,\" 7\"\n"),
 				    NULL, &err),
 		  RN_OK);
 	CHECK_INT(ds.referrals.count, 2);
@@ -126,6 +130,7 @@ static void test_referrals(void)
 	      ds.referrals.reward == NULL);
 	CHECK_INT(rn_interner_count(ds.ids), 3);
 	CHECK_STR(id_of(&ds, ds.referrals.referrer[0]), "7");
+	CHECK(ds.referrals.line == NULL); /* lines only when asked for */
 	CHECK_STR(id_of(&ds, ds.referrals.referred[0]), "007");
 	CHECK_STR(id_of(&ds, ds.referrals.referrer[1]), " 7");
 	CHECK_INT(ds.referrals.referred[1], ds.referrals.referrer[0]);
@@ -134,6 +139,7 @@ static void test_referrals(void)
 	/* Renamed columns, a custom date format, and a gzip file. */
 	rn_load_options opt;
 	memset(&opt, 0, sizeof opt);
+	opt.keep_lines = true;
 	opt.columns.referrer = "from_id";
 	opt.columns.referred = "to_id";
 	opt.columns.date = "when";
@@ -156,7 +162,7 @@ static void test_referrals(void)
 	for (int i = 0; i < 5000; i++)
 		len += (size_t)sprintf(many + len, "u%d,v%d,%d\n", i % 100, i, i + 1);
 	CHECK_INT(rn_dataset_init(&ds), RN_OK);
-	CHECK_INT(rn_load_referrals(&ds, file("many.csv", many), NULL, &err), RN_OK);
+	CHECK_INT(rn_load_referrals(&ds, file("many.csv", many), &lines, &err), RN_OK);
 	CHECK_INT(ds.referrals.count, 5000);
 	CHECK_INT(rn_interner_count(ds.ids), 5100);
 	CHECK(ds.referrals.weight[4999] == 5000.0f);
@@ -201,19 +207,19 @@ static void test_referral_errors(void)
 	struct {
 		const char *value, *want;
 	} weights[] = {
-		{"0", "expected a finite number > 0, found '0'"},
-		{"-1", "expected a finite number > 0, found '-1'"},
-		{"", "expected a finite number > 0, found ''"},
-		{"abc", "expected a finite number > 0, found 'abc'"},
-		{"NaN", "expected a finite number > 0, found 'NaN'"},
-		{"inf", "expected a finite number > 0, found 'inf'"},
-		{"1e999", "expected a finite number > 0, found '1e999'"},
-		{" 1", "expected a finite number > 0, found ' 1'"},
-		{"1e39", "expected a number > 0 within single precision range, found '1e39'"},
-		{"1e-50", "expected a number > 0 within single precision range, found '1e-50'"},
-		{"1.000000000000000000000000000000000000000000000000001x",
-		 "expected a finite number > 0, found "
-		 "'1.00000000000000000000000000000000000000...'"},
+	    {"0", "expected a finite number > 0, found '0'"},
+	    {"-1", "expected a finite number > 0, found '-1'"},
+	    {"", "expected a finite number > 0, found ''"},
+	    {"abc", "expected a finite number > 0, found 'abc'"},
+	    {"NaN", "expected a finite number > 0, found 'NaN'"},
+	    {"inf", "expected a finite number > 0, found 'inf'"},
+	    {"1e999", "expected a finite number > 0, found '1e999'"},
+	    {" 1", "expected a finite number > 0, found ' 1'"},
+	    {"1e39", "expected a number > 0 within single precision range, found '1e39'"},
+	    {"1e-50", "expected a number > 0 within single precision range, found '1e-50'"},
+	    {"1.000000000000000000000000000000000000000000000000001x",
+	     "expected a finite number > 0, found "
+	     "'1.00000000000000000000000000000000000000...'"},
 	};
 	for (size_t i = 0; i < sizeof weights / sizeof weights[0]; i++) {
 		char want[512];
@@ -257,14 +263,15 @@ static void test_skip_bad_rows(void)
 	rn_load_options opt;
 	memset(&opt, 0, sizeof opt);
 	opt.skip_bad_rows = true;
+	opt.keep_lines = true;
 	rn_dataset ds;
 	rn_error err;
 	CHECK_INT(rn_dataset_init(&ds), RN_OK);
 	const char *text = "referrer,referred,weight\n"
 			   "a,b,1\n"
-			   "x1,y1,0\n"       /* bad weight */
-			   "x2,,1\n"         /* empty id */
-			   "x3,y3\n"         /* wrong field count */
+			   "x1,y1,0\n"	     /* bad weight */
+			   "x2,,1\n"	     /* empty id */
+			   "x3,y3\n"	     /* wrong field count */
 			   "x4,y4,1,extra\n" /* wrong field count */
 			   "b,c,2\n";
 	CHECK_INT(rn_load_referrals(&ds, file("r.csv", text), &opt, &err), RN_OK);
@@ -312,23 +319,24 @@ static void test_customers(void)
 	CHECK_INT(cu->campaign[1], UINT32_MAX);
 	CHECK_INT(cu->campaign[2], 0);
 	CHECK(cu->clv[0] == 10.5 && cu->clv[1] == 0 && cu->clv[2] == -2);
-	CHECK_INT(rn_load_customers(&ds, file("c.csv", customers_csv), NULL, &err),
-		  RN_EINTERNAL);
+	CHECK_INT(rn_load_customers(&ds, file("c.csv", customers_csv), NULL, &err), RN_EINTERNAL);
 
 	/* Referrals against the customers table: known ids only, unless create_missing. */
 	rn_load_options create;
 	memset(&create, 0, sizeof create);
 	create.create_missing = true;
-	CHECK_INT(rn_load_referrals(&ds, file("r.csv", "referrer,referred\nc1,c2\nc1,n1\nn2,n2\n"
-						       "n1,c3\n"),
+	CHECK_INT(rn_load_referrals(&ds,
+				    file("r.csv", "referrer,referred\nc1,c2\nc1,n1\nn2,n2\n"
+						  "n1,c3\n"),
 				    &create, &err),
 		  RN_OK);
 	CHECK_INT(ds.referrals.count, 4);
 	CHECK_INT(ds.referrals.created_customers, 2);
 	CHECK_STR(id_of(&ds, 3), "n1");
 	CHECK_STR(id_of(&ds, 4), "n2");
-	CHECK_INT(rn_load_transactions(&ds, file("t.csv", "customer,date,amount\nc2,2024-02-01,5\n"
-							  "n3,2024-02-02,7\nn1,2024-02-03,1\n"),
+	CHECK_INT(rn_load_transactions(&ds,
+				       file("t.csv", "customer,date,amount\nc2,2024-02-01,5\n"
+						     "n3,2024-02-02,7\nn1,2024-02-03,1\n"),
 				       &create, &err),
 		  RN_OK);
 	CHECK_INT(ds.transactions.created_customers, 1);
@@ -351,8 +359,7 @@ static void test_customers(void)
 	CHECK_INT(rn_dataset_init(&ds), RN_OK);
 	CHECK_INT(rn_load_referrals(&ds, file("r.csv", "referrer,referred\na,b\n"), NULL, &err),
 		  RN_OK);
-	CHECK_INT(rn_load_customers(&ds, file("c.csv", customers_csv), NULL, &err),
-		  RN_EINTERNAL);
+	CHECK_INT(rn_load_customers(&ds, file("c.csv", customers_csv), NULL, &err), RN_EINTERNAL);
 	rn_dataset_free(&ds);
 
 	/* A customers table with only the id column: no clv array. */
@@ -397,8 +404,9 @@ static void test_customer_errors(void)
 	rn_dataset ds;
 	rn_error err;
 	CHECK_INT(rn_dataset_init(&ds), RN_OK);
-	CHECK_INT(rn_load_customers(&ds, file("c.csv", "customer,clv,channel\nc1,1,a\nc1,2,b\n"
-						      "c2,x,c\nc3,3,d\n"),
+	CHECK_INT(rn_load_customers(&ds,
+				    file("c.csv", "customer,clv,channel\nc1,1,a\nc1,2,b\n"
+						  "c2,x,c\nc3,3,d\n"),
 				    &opt, &err),
 		  RN_OK);
 	CHECK_INT(ds.customers.count, 2);
@@ -414,16 +422,17 @@ static void test_customer_errors(void)
 		     "t.csv:3:4: column 'referred': customer 'zz' is not in the customers table");
 	EXPECT_ERROR(rn_load_referrals, known, "referrer,referred\nc7,c2\n", NULL,
 		     "t.csv:2:1: column 'referrer': customer 'c7' is not in the customers table");
-	EXPECT_ERROR(rn_load_transactions, known, "customer,date,amount\nc1,2024-01-01,1\n"
-						  "C1,2024-01-01,1\n",
+	EXPECT_ERROR(rn_load_transactions, known,
+		     "customer,date,amount\nc1,2024-01-01,1\n"
+		     "C1,2024-01-01,1\n",
 		     NULL,
 		     "t.csv:3:1: column 'customer': customer 'C1' is not in the customers table");
 	/* Skipped, they create nothing. */
 	CHECK_INT(rn_dataset_init(&ds), RN_OK);
 	CHECK_INT(rn_load_customers(&ds, file("c.csv", known), NULL, &err), RN_OK);
-	CHECK_INT(rn_load_referrals(&ds, file("r.csv", "referrer,referred\nc1,zz\nc2,c1\n"), &opt,
-				    &err),
-		  RN_OK);
+	CHECK_INT(
+	    rn_load_referrals(&ds, file("r.csv", "referrer,referred\nc1,zz\nc2,c1\n"), &opt, &err),
+	    RN_OK);
 	CHECK_INT(ds.referrals.count, 1);
 	CHECK_INT(ds.referrals.skipped_rows, 1);
 	CHECK_INT(ds.referrals.created_customers, 0);
@@ -436,10 +445,11 @@ static void test_transactions(void)
 	rn_dataset ds;
 	rn_error err;
 	CHECK_INT(rn_dataset_init(&ds), RN_OK);
-	CHECK_INT(rn_load_transactions(&ds, file("t.csv", "amount,margin,date,customer\n"
-							  "19.99,5,2024-03-01,a\n"
-							  "0,-1.5,2024-03-02 12:00,b\n"
-							  "7,0,2024-03-03,a\n"),
+	CHECK_INT(rn_load_transactions(&ds,
+				       file("t.csv", "amount,margin,date,customer\n"
+						     "19.99,5,2024-03-01,a\n"
+						     "0,-1.5,2024-03-02 12:00,b\n"
+						     "7,0,2024-03-03,a\n"),
 				       NULL, &err),
 		  RN_OK);
 	const rn_transactions *t = &ds.transactions;
@@ -490,10 +500,11 @@ static void test_spend(void)
 	rn_error err;
 	CHECK_INT(rn_dataset_init(&ds), RN_OK);
 	CHECK_INT(rn_load_customers(&ds, file("c.csv", customers_csv), NULL, &err), RN_OK);
-	CHECK_INT(rn_load_spend(&ds, file("s.csv", "date,campaign,amount,channel\n"
-						   "2024-01-01,spring,100,search\n"
-						   "2024-01-08,summer,0,\n"
-						   "2024-01-08,spring,50.5,tv\n"),
+	CHECK_INT(rn_load_spend(&ds,
+				file("s.csv", "date,campaign,amount,channel\n"
+					      "2024-01-01,spring,100,search\n"
+					      "2024-01-08,summer,0,\n"
+					      "2024-01-08,spring,50.5,tv\n"),
 				NULL, &err),
 		  RN_OK);
 	const rn_spend *s = &ds.spend;
@@ -542,8 +553,9 @@ static void test_spend(void)
 	opt.skip_bad_rows = true;
 	opt.columns.spend_campaign = "cmp";
 	CHECK_INT(rn_dataset_init(&ds), RN_OK);
-	CHECK_INT(rn_load_spend(&ds, file("s.csv", "cmp,date,amount\na,2024-01-01,1\nb,x,1\n"
-						   "c,2024-01-01,1\n"),
+	CHECK_INT(rn_load_spend(&ds,
+				file("s.csv", "cmp,date,amount\na,2024-01-01,1\nb,x,1\n"
+					      "c,2024-01-01,1\n"),
 				&opt, &err),
 		  RN_OK);
 	CHECK_INT(ds.spend.count, 2);

@@ -51,7 +51,7 @@ static void test_double_accepts(void)
 	CHECK(v == 2.2250738585072014e-308);
 	CHECK_INT(parse_number("9007199254740993", &v), 0); /* 2^53 + 1: rounds to even */
 	CHECK(v == 9007199254740992.0);
-	CHECK_INT(parse_number("1e-400", &v), 0);           /* underflow is 0, not an error */
+	CHECK_INT(parse_number("1e-400", &v), 0); /* underflow is 0, not an error */
 	CHECK(v == 0.0);
 	/* A field is not NUL-terminated: only len bytes count. */
 	CHECK_INT(rn_parse_double("12,34", 2, &v), 0);
@@ -67,10 +67,9 @@ static void test_double_accepts(void)
 static void test_double_rejects(void)
 {
 	static const char *const bad[] = {
-		"",     " 1",    "1 ",     "1,5",  "NaN",     "nan",   "Inf",  "-inf",
-		"infinity", "0x10", "0x1p3", "1e",  "1e+",    "e5",    ".",    "-",
-		"+",    "1.2.3", "1e5.5",  "--1",  "1e400",   "-1e400", "1d",  "١",
-		"1_000", "abc",  ".e1",
+	    "",	     " 1",    "1 ",    "1,5",	 "NaN", "nan", "Inf",	"-inf", "infinity",
+	    "0x10",  "0x1p3", "1e",    "1e+",	 "e5",	".",   "-",	"+",	"1.2.3",
+	    "1e5.5", "--1",   "1e400", "-1e400", "1d",	"١",   "1_000", "abc",	".e1",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		double v = -99;
@@ -103,9 +102,15 @@ static void test_iso_dates(void)
 	CHECK_INT(d, 2932896);
 	/* Times are validated and ignored. */
 	static const char *const with_time[] = {
-		"2024-02-29T13:45",        "2024-02-29 13:45",       "2024-02-29T13:45:59",
-		"2024-02-29T23:59:60",     "2024-02-29T13:45:59.123", "2024-02-29T13:45:59Z",
-		"2024-02-29T13:45+01:00",  "2024-02-29T00:00:00.5-05:30", "2024-02-29 13:45:59.000001Z",
+	    "2024-02-29T13:45",
+	    "2024-02-29 13:45",
+	    "2024-02-29T13:45:59",
+	    "2024-02-29T23:59:60",
+	    "2024-02-29T13:45:59.123",
+	    "2024-02-29T13:45:59Z",
+	    "2024-02-29T13:45+01:00",
+	    "2024-02-29T00:00:00.5-05:30",
+	    "2024-02-29 13:45:59.000001Z",
 	};
 	for (size_t i = 0; i < sizeof with_time / sizeof with_time[0]; i++) {
 		d = 0;
@@ -118,12 +123,30 @@ static void test_iso_dates(void)
 	CHECK_INT(parse_date("1900-02-29", NULL, &d), -1);
 	CHECK_INT(parse_date("2023-02-29", NULL, &d), -1);
 	static const char *const bad[] = {
-		"",           "2023-02-30",  "2023-04-31",  "2023-13-01",   "2023-00-10",
-		"2023-01-00", "2023-1-05",   "23-01-05",    "2023/01/05",   "2023-01-05T",
-		"2023-01-05 ", "2023-01-05T24:00", "2023-01-05T12:60", "2023-01-05T12",
-		"2023-01-05T12:30:61", "2023-01-05T12:30:00.", "2023-01-05T12:30Zx",
-		"2023-01-05T12:30+0100", "2023-01-05T12:30+24:00", "2023-01-05x",
-		" 2023-01-05", "20230105",   "2023-01-05T1:30", "+2023-01-05",
+	    "",
+	    "2023-02-30",
+	    "2023-04-31",
+	    "2023-13-01",
+	    "2023-00-10",
+	    "2023-01-00",
+	    "2023-1-05",
+	    "23-01-05",
+	    "2023/01/05",
+	    "2023-01-05T",
+	    "2023-01-05 ",
+	    "2023-01-05T24:00",
+	    "2023-01-05T12:60",
+	    "2023-01-05T12",
+	    "2023-01-05T12:30:61",
+	    "2023-01-05T12:30:00.",
+	    "2023-01-05T12:30Zx",
+	    "2023-01-05T12:30+0100",
+	    "2023-01-05T12:30+24:00",
+	    "2023-01-05x",
+	    " 2023-01-05",
+	    "20230105",
+	    "2023-01-05T1:30",
+	    "+2023-01-05",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		d = 42;
@@ -148,13 +171,13 @@ static void test_custom_dates(void)
 	CHECK_INT(d, 19782);
 	CHECK_INT(parse_date("d=2024.2.29%", "d=%Y.%m.%d%%", &d), 0);
 	CHECK_INT(d, 19782);
-	CHECK_INT(parse_date("30/02/2024", "%d/%m/%Y", &d), -1);   /* calendar */
-	CHECK_INT(parse_date("29/02/24", "%d/%m/%Y", &d), -1);     /* %Y is 4 digits */
-	CHECK_INT(parse_date("29-02-2024", "%d/%m/%Y", &d), -1);   /* literal mismatch */
-	CHECK_INT(parse_date("29/02/2024 ", "%d/%m/%Y", &d), -1);  /* trailing text */
-	CHECK_INT(parse_date("29/02", "%d/%m", &d), -1);           /* no year */
-	CHECK_INT(parse_date("2024-02-29", "%Y-%m-%e", &d), -1);   /* unsupported */
-	CHECK_INT(parse_date("2024-02-29", "%Y-%m-%d%", &d), -1);  /* lone % */
+	CHECK_INT(parse_date("30/02/2024", "%d/%m/%Y", &d), -1);       /* calendar */
+	CHECK_INT(parse_date("29/02/24", "%d/%m/%Y", &d), -1);	       /* %Y is 4 digits */
+	CHECK_INT(parse_date("29-02-2024", "%d/%m/%Y", &d), -1);       /* literal mismatch */
+	CHECK_INT(parse_date("29/02/2024 ", "%d/%m/%Y", &d), -1);      /* trailing text */
+	CHECK_INT(parse_date("29/02", "%d/%m", &d), -1);	       /* no year */
+	CHECK_INT(parse_date("2024-02-29", "%Y-%m-%e", &d), -1);       /* unsupported */
+	CHECK_INT(parse_date("2024-02-29", "%Y-%m-%d%", &d), -1);      /* lone % */
 	CHECK_INT(parse_date("2024-02-29T10:00", "%Y-%m-%d", &d), -1); /* no time in formats */
 	CHECK(rn_date_format_valid("%d/%m/%Y"));
 	CHECK(rn_date_format_valid("%Y%m%d"));

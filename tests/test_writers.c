@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 static char *slurp(FILE *f)
 {
@@ -532,9 +533,127 @@ static void test_outdir(void)
 	CHECK(text && strncmp(text, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg", 43) == 0);
 	free(text);
 
+	/* out of memory anywhere in begin, open or commit: ENOMEM, no temporary folder left,
+	 * the previous report intact */
+	int failures = 0;
+	for (uint64_t n = 1; n < 50; n++) {
+		rn_alloc_fail_at(n, 0);
+		int status = rn_outdir_begin(&dir, target, &err);
+		if (status == RN_OK)
+			status = write_file(&dir, "manifest.json", "{\"run\": 4}\n");
+		if (status == RN_OK)
+			status = rn_outdir_commit(&dir, &err);
+		uint64_t used = rn_alloc_count();
+		rn_alloc_fail_at(0, 0);
+		rn_outdir_abort(&dir);
+		CHECK_INT(count_entries(base, "report.tmp-"), 0);
+		if (status == RN_OK && used < n)
+			break;
+		if (status) {
+			CHECK_INT(status, RN_ENOMEM);
+			failures++;
+			snprintf(path, sizeof path, "%s/manifest.json", target);
+			text = read_file(path);
+			CHECK_STR(text, "{}\n");
+			free(text);
+		}
+	}
+	CHECK(failures >= 3);
+
 	char cmd[400];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
 	CHECK_INT(system(cmd), 0);
+}
+
+static void test_graph_export(void)
+{
+	rn_interner *ids;
+	CHECK_INT(rn_interner_new(&ids, 8), RN_OK);
+	const char *names[] = {"alice", "bob", "c&d \"x\""};
+	uint32_t id;
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(rn_interner_intern(ids, names[i], strlen(names[i]), &id, NULL), RN_OK);
+	uint32_t source[] = {0, 0, 1, 0};
+	uint32_t target[] = {1, 2, 1, 1};
+	float weight[] = {2, 1, 1, 0.5f};
+	rn_graph g;
+	rn_error err;
+	CHECK_INT(rn_graph_build(&g, 3, 4, source, target, weight, RN_DUP_SUM, &err), RN_OK);
+	double pagerank[] = {0.5, 0.25, NAN};
+	const char *quadrant[] = {"Champions", NULL, "Misers"};
+	rn_node_attr attrs[] = {{"pagerank", pagerank, NULL}, {"quadrant", NULL, quadrant}};
+
+	FILE *f = tmpfile();
+	CHECK_INT(rn_write_graphml(f, &g, ids, 2, attrs, &err), RN_OK);
+	char *text = slurp(f);
+	fclose(f);
+	CHECK_STR(text,
+		  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		  "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n"
+		  "<key id=\"d0\" for=\"node\" attr.name=\"pagerank\" attr.type=\"double\"/>\n"
+		  "<key id=\"d1\" for=\"node\" attr.name=\"quadrant\" attr.type=\"string\"/>\n"
+		  "<key id=\"weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"double\"/>\n"
+		  "<graph id=\"referrals\" edgedefault=\"directed\">\n"
+		  "<node id=\"alice\"><data key=\"d0\">0.5</data><data "
+		  "key=\"d1\">Champions</data></node>\n"
+		  "<node id=\"bob\"><data key=\"d0\">0.25</data></node>\n"
+		  "<node id=\"c&amp;d &quot;x&quot;\"><data key=\"d1\">Misers</data></node>\n"
+		  "<edge source=\"alice\" target=\"bob\"><data key=\"weight\">2.5</data></edge>\n"
+		  "<edge source=\"alice\" target=\"c&amp;d &quot;x&quot;\"><data "
+		  "key=\"weight\">1</data></edge>\n"
+		  "</graph>\n</graphml>\n");
+	CHECK(xml_check(text) == NULL);
+	free(text);
+
+	f = tmpfile();
+	CHECK_INT(rn_write_gexf(f, &g, ids, 2, attrs, &err), RN_OK);
+	text = slurp(f);
+	fclose(f);
+	CHECK(xml_check(text) == NULL);
+	CHECK_CONTAINS(text, "<attribute id=\"0\" title=\"pagerank\" type=\"double\"/>");
+	CHECK_CONTAINS(text,
+		       "<node id=\"alice\" label=\"alice\"><attvalues><attvalue for=\"0\" "
+		       "value=\"0.5\"/><attvalue for=\"1\" value=\"Champions\"/></attvalues>");
+	CHECK_CONTAINS(text, "<edge id=\"1\" source=\"alice\" target=\"c&amp;d &quot;x&quot;\" "
+			     "weight=\"1\"/>");
+	CHECK(strstr(text, "<edge id=\"2\"") == NULL); /* the self-loop was dropped */
+	free(text);
+
+	/* an attribute with both or neither kind of values is refused */
+	rn_node_attr bad = {"x", NULL, NULL};
+	f = tmpfile();
+	CHECK_INT(rn_write_gexf(f, &g, ids, 1, &bad, &err), RN_EINTERNAL);
+	fclose(f);
+	rn_graph_free(&g);
+	rn_interner_free(ids);
+}
+
+static void test_fingerprint(void)
+{
+	char path[] = "/tmp/refnet-test-fingerprint-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	uint64_t bytes, hash;
+	rn_error err;
+	CHECK_INT(rn_file_fingerprint(path, &bytes, &hash, &err), RN_OK);
+	CHECK_INT(bytes, 0);
+	CHECK(hash == 0x2D06800538D394C2ull); /* XXH3-64 of no bytes, from the xxHash spec */
+	/* 200 KiB crosses the 64 KiB read buffer several times: the streamed hash must equal the
+	 * one-shot hash of the same bytes */
+	enum { SIZE = 200 * 1024 + 17 };
+	unsigned char *data = malloc(SIZE);
+	for (size_t i = 0; i < SIZE; i++)
+		data[i] = (unsigned char)(i * 131 + (i >> 9));
+	FILE *f = fopen(path, "wb");
+	CHECK(fwrite(data, 1, SIZE, f) == SIZE);
+	fclose(f);
+	CHECK_INT(rn_file_fingerprint(path, &bytes, &hash, &err), RN_OK);
+	CHECK_INT(bytes, SIZE);
+	CHECK(hash == XXH3_64bits(data, SIZE));
+	free(data);
+	unlink(path);
+	CHECK_INT(rn_file_fingerprint(path, &bytes, &hash, &err), RN_ENOINPUT);
 }
 
 int main(void)
@@ -546,5 +665,7 @@ int main(void)
 	test_document();
 	test_document_allocation_failures();
 	test_outdir();
+	test_graph_export();
+	test_fingerprint();
 	return check_report();
 }

@@ -8,12 +8,14 @@
  *     x[u] = b[u] + s * sum_{v in out(u)} w(u,v) * c[v] * x[v]            (rn_solve_linear)
  *
  * with c a per-node column scale (1/in_weight for PageRank, 1 otherwise).  One solver serves
- * all three: it visits strongly connected components in reverse topological order (Tarjan
- * 1972 emits them that way), so on a referral forest or DAG every x[u] is final after one
- * visit, and only nodes inside cycles are iterated (Gauss-Seidel within their component).
- * rn_spmv is the plain parallel product y = b + s * A diag(c) x for callers that need a
- * single product (right-hand sides, power iteration).  Every row is summed sequentially in
- * CSR order by one thread, so results are bitwise identical for any thread count.
+ * all three (rn_solve_linear): a topological order by levels (Kahn 1962) covers every node
+ * that no cycle leads into, strongly connected components (Tarjan 1972) the rest, so on a
+ * referral forest or DAG every x[u] is evaluated once, after its children, and only nodes
+ * inside cycles are iterated (Gauss-Seidel within their component).  rn_spmv is the plain
+ * parallel product y = b + s * A diag(c) x for callers that need a single product
+ * (right-hand sides, power iteration).  Every row is summed sequentially in CSR order by one
+ * thread, so results are bitwise identical for any thread count.  docs/ALGORITHMS.md has the
+ * details and measurements.
  *
  * Nothing here prints or exits; errors come back as RN_E* codes with an rn_error.
  */
@@ -57,7 +59,9 @@ typedef struct rn_solve_stats {
  * tol * |C| / n, a budget that sums to tol over the graph.  Converges when the spectral radius
  * of s * A diag(c) is below 1 (Stein-Rosenberg: Gauss-Seidel converges iff Jacobi does for
  * nonnegative matrices); otherwise, or after max_sweeps on one component, RN_EDATA.
- * stats may be NULL.  Sequential: deterministic by construction. */
+ * stats may be NULL.  Large acyclic levels run in parallel; results do not depend on the
+ * thread count.  Scratch: 16 bytes per node (8 without div), plus a private copy of any
+ * cyclic component of 256 nodes or more (12 bytes per internal edge, 32 per member). */
 int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *div, double tol,
 		    uint32_t max_sweeps, double *x, rn_solve_stats *stats, rn_error *err);
 

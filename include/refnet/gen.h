@@ -9,8 +9,9 @@
  *
  * Output is a pure function of the parameters (threads excepted): every random draw comes from
  * a counter-based stream keyed by (seed, purpose, entity), so the bytes do not depend on the
- * thread count or on scheduling.  Per-customer state is 10 bytes, so 1e8 customers fit easily
- * in memory; rows are produced in parallel blocks and written in order.
+ * thread count or on scheduling.  Per-customer state is 8 bytes (about 20 at the peak, while
+ * customers are reordered), so 1e8 customers need about 2 GB; rows are produced in parallel
+ * blocks and written in order.
  */
 #ifndef REFNET_GEN_H
 #define REFNET_GEN_H

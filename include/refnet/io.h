@@ -77,7 +77,8 @@ int rn_csv_column(const rn_csv *csv, const char *name);
  * RN_EDATA ("expected N fields, found M", at the first extra field or the end of the line).
  * Records end with LF, CRLF or the end of the input.  Blank lines (a record that is a single
  * unquoted empty field) are skipped; a line holding "" is a record with one empty field.
- * Source errors (RN_EIO, RN_ENOMEM) pass through. */
+ * Source errors (RN_EIO, RN_ENOMEM) pass through.  After an error other than a wrong field
+ * count, every later call fails with the same status. */
 int rn_csv_next(rn_csv *csv, rn_error *err);
 uint32_t rn_csv_field_count(const rn_csv *csv);
 rn_field rn_csv_field(const rn_csv *csv, uint32_t index);
@@ -142,7 +143,9 @@ const char *rn_interner_string(const rn_interner *in, uint32_t id, size_t *len);
 size_t rn_interner_bytes(const rn_interner *in);
 
 /* The interner's arrays, for the binary snapshot: slots[mask + 1] (0 empty, else
- * (hash tag << 32) | (id + 1)), offsets[count + 1] into arena[arena_len]. */
+ * (24-bit hash tag << 40) | record offset), offsets[count + 1] (record of each id, then
+ * arena_len), and the arena of records [uint32 id][uint32 length][bytes][NUL] 4-byte aligned,
+ * starting at offset 4 (src/io/intern.c). */
 typedef struct rn_interner_parts {
 	const uint64_t *slots;
 	uint64_t mask;
@@ -155,7 +158,8 @@ typedef struct rn_interner_parts {
 void rn_interner_parts_of(const rn_interner *in, rn_interner_parts *parts);
 /* An interner over borrowed arrays (e.g. a memory-mapped snapshot), which must outlive it.
  * The first insertion copies them into owned memory.  The parts are checked for consistency
- * (offsets ascending within the arena, NUL terminators, slot ids in range): RN_EDATA if not. */
+ * (every record where its offset says with its own id, NUL-terminated, inside the arena; every
+ * slot pointing at a record): RN_EDATA if not. */
 int rn_interner_attach(rn_interner **out, const rn_interner_parts *parts);
 
 /* ---- Table loaders (DESIGN.md "Data model") -------------------------------------------- */
@@ -179,6 +183,8 @@ typedef struct rn_load_options {
 	rn_columns columns;
 	const char *date_format;    /* NULL: ISO-8601 */
 	bool skip_bad_rows;         /* on_error: skip (rows counted in skipped_rows) */
+	bool keep_lines;            /* record the source line of every referral row
+				       (rn_referrals.line), for messages that name a row later */
 	bool create_missing;        /* referrals/transactions may name customers absent from the
 				       customers table (created, counted) */
 } rn_load_options;
@@ -191,7 +197,7 @@ typedef struct rn_referrals {
 	float *weight;        /* NULL when the file has no weight column (all 1) */
 	int32_t *date;        /* NULL when the file has no date column */
 	float *reward;        /* NULL when the file has no reward column */
-	uint64_t *line;       /* source line of each row, for later error messages */
+	uint64_t *line;       /* source line of each row (only with keep_lines), else NULL */
 	uint64_t skipped_rows;
 	uint64_t created_customers;
 } rn_referrals;

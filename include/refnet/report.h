@@ -13,6 +13,17 @@
  *   rn_outdir   the report folder, built under a temporary name beside the target and renamed
  *               over it only when everything is written.
  * Nothing here prints to the terminal; errors go to an rn_error.
+ *
+ * Typical run (refnet report):
+ *   rn_config_load(&cfg, path, &err);              78 / 66
+ *   rn_config_load_dataset(&cfg, &ds, true, &err); 65 / 66 / 74, then graph, algo, value
+ *   rn_outdir_begin(&dir, cfg.report.dir, &err);   73
+ *   rn_doc_new / rn_doc_heading / rn_doc_figure / rn_doc_table + rn_doc_row / rn_doc_chart
+ *   rn_outdir_open + rn_doc_write_html / rn_doc_write_md / rn_csvw_* / rn_json_* (with
+ *   rn_config_write_json and rn_file_fingerprint for manifest.json) + rn_outdir_close
+ *   rn_doc_write_chart_files(doc, &dir, &err)
+ *   rn_outdir_commit(&dir, &err); rn_outdir_abort(&dir) on every path (a no-op after commit
+ *   apart from releasing the names), so a failed run leaves no folder behind.
  */
 #ifndef REFNET_REPORT_H
 #define REFNET_REPORT_H
@@ -188,6 +199,10 @@ typedef struct rn_input_summary {
  * value.model: column has a clv column to read. */
 int rn_config_validate_inputs(const rn_config *cfg, rn_input_summary *summary, rn_error *err);
 
+/* Size in bytes and XXH3-64 hash of a file's raw bytes, for manifest.json (print the hash as
+ * 16 hex digits).  RN_ENOINPUT if it cannot be opened, RN_EIO on a read error. */
+int rn_file_fingerprint(const char *path, uint64_t *bytes, uint64_t *xxh3, rn_error *err);
+
 /* Position of a key given in the file; false if the key came from the defaults. */
 bool rn_config_position(const rn_config *cfg, const char *key, uint64_t *line, uint64_t *column);
 /* Records an error about a key ("file:line:col: key: message"; position of the key when it
@@ -354,6 +369,24 @@ int rn_doc_write_md(const rn_doc *doc, FILE *out, rn_error *err);
 /* Writes "<id>.svg" and "<id>.csv" for every chart into the report folder. */
 struct rn_outdir;
 int rn_doc_write_chart_files(const rn_doc *doc, struct rn_outdir *dir, rn_error *err);
+
+/* ---- Graph export (report.graph_export) ----------------------------------------------- */
+
+/* A per-node attribute: exactly one of values (n numbers; NaN leaves the attribute out for
+ * that node) or text (n strings; NULL leaves it out). */
+typedef struct rn_node_attr {
+	const char *name;
+	const double *values;
+	const char *const *text;
+} rn_node_attr;
+
+/* The graph as GraphML / GEXF 1.3: node ids are the customer ids from ids (at least g->n of
+ * them), edges carry their weight, nodes every attribute.  RN_EINTERNAL for inconsistent
+ * arguments, RN_EIO for a failed write. */
+int rn_write_graphml(FILE *out, const rn_graph *g, const rn_interner *ids, size_t nattrs,
+		     const rn_node_attr *attrs, rn_error *err);
+int rn_write_gexf(FILE *out, const rn_graph *g, const rn_interner *ids, size_t nattrs,
+		  const rn_node_attr *attrs, rn_error *err);
 
 /* ---- Atomic report folder -------------------------------------------------------------- */
 

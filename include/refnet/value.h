@@ -286,7 +286,7 @@ typedef struct rn_referral_value {
 	double acq_saved;       /* the value used */
 	bool acq_saved_undefined; /* auto requested but no paid acquisitions: 0 was used */
 	double clv_threshold, crv_threshold; /* thresholds used */
-	uint32_t iterations;    /* Jacobi sweeps until convergence */
+	uint32_t iterations;    /* most Gauss-Seidel sweeps spent on one referral cycle */
 	uint64_t pairs_counted;       /* credited pairs inside the horizon */
 	uint64_t pairs_out_of_horizon;
 	uint64_t undated_pairs;
@@ -307,11 +307,13 @@ int rn_referral_value_compute(rn_referral_value *out, const rn_attribution *attr
 			      bool paid_cac_defined, rn_error *err);
 void rn_referral_value_free(rn_referral_value *rv);
 
-/* Solves nv = W (c + gamma nv) by Jacobi sweeps of rn_spmv until the largest change is below
- * 1e-12 relative to max(1, max|nv|).  w is W as a graph (row u: (v, W(u,v)); only n, offsets,
- * targets and weights are read).  Needs every column sum of W <= 1 and 0 <= gamma < 1. */
-int rn_network_value_solve(const rn_graph *w, const double *contribution, double gamma,
-			   double *nv, uint32_t *iterations, rn_error *err);
+/* Solves nv = crv + gamma W nv (crv = W c) with rn_solve_linear: exact on the acyclic part,
+ * Gauss-Seidel inside cycles until the L1 change is below 1e-12 relative to max(1, |crv|_1).
+ * w is W as a graph (row u: (v, W(u,v)); n, offsets, targets, weights and in_degree are read).
+ * Needs every column sum of W <= 1 and 0 <= gamma < 1.  *sweeps (may be NULL) receives the
+ * largest number of sweeps spent on one cycle (0 on a forest). */
+int rn_network_value_solve(const rn_graph *w, const double *crv, double gamma, double *nv,
+			   uint32_t *sweeps, rn_error *err);
 
 /*
  * ROI per campaign and per channel (DESIGN.md "ROI against advertising spend").  Every ratio

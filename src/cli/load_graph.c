@@ -52,6 +52,8 @@ int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, rn_er
 	}
 	rn_load_options options;
 	memset(&options, 0, sizeof options);
+	/* lines cost 8 bytes per row; only a duplicate error needs one */
+	options.keep_lines = policy == RN_DUP_ERROR;
 	rc = rn_load_referrals(&out->dataset, path, &options, err);
 	if (rc == RN_OK)
 		rc = rn_dataset_finish(&out->dataset, err);

@@ -4,7 +4,7 @@
  * The run has four stages, each deterministic whatever the thread count:
  *
  *  1. Media plan (small, sequential): weekly spend per campaign with on/off flighting, the
- *     normalised geometric adstock per campaign and the Hill response per channel.  Together
+ *     geometric adstock per campaign and the Hill response per channel.  Together
  *     with the organic curve this gives a weight for every (source, week) cell.
  *  2. Referral trees (parallel over roots): customer i of the non-referred ("root") customers
  *     draws its cell from those weights, then the subcritical branching process below it is

@@ -89,10 +89,12 @@ int rn_gen_parse_date(const char *s, int32_t *days)
  * relative.  The shapes follow the usual pattern of mix-model studies (Jin et al. 2017): search
  * short carryover, TV long carryover and an S-shaped response, display nearly concave.  Every
  * theta and shape lies on the grid of refnet's mix model (src/value/mix.c), and K is near the
- * typical adstock of the channel, so that the response curve is seen on both sides of K. */
+ * typical adstock of the channel, so that the response curve is seen on both sides of K.
+ * Campaigns flight on and off (no channel is always on) so that spend varies enough for a mix
+ * model to separate the response from the baseline. */
 static const rn_gen_channel presets[] = {
-	{"search", 3, 3000.0, 0.85, 12.0, 225.0, 0.30, 5700.0, 1.5},
-	{"social", 3, 2500.0, 0.70, 8.0, 150.0, 0.50, 12000.0, 1.25},
+	{"search", 3, 3000.0, 0.60, 5.0, 225.0, 0.30, 5700.0, 1.5},
+	{"social", 3, 2500.0, 0.60, 5.0, 150.0, 0.50, 12000.0, 1.25},
 	{"display", 2, 2000.0, 0.60, 6.0, 90.0, 0.40, 5000.0, 1.0},
 	{"tv", 2, 15000.0, 0.40, 4.0, 225.0, 0.70, 37500.0, 2.5},
 	{"email", 2, 500.0, 0.80, 10.0, 60.0, 0.20, 1000.0, 1.0},
@@ -169,7 +171,7 @@ struct key_spec {
 #define P(field) offsetof(rn_gen_params, field)
 static const struct key_spec keys[] = {
 	{"customers", K_U64, P(customers), 1, (double)RN_GEN_MAX_CUSTOMERS, 0},
-	{"seed", K_U64, P(seed), 0, 1.8e19, 0},
+	{"seed", K_U64, P(seed), 0, 18446744073709551615.0, 0}, /* any uint64 */
 	{"weeks", K_U32, P(weeks), 1, RN_GEN_MAX_WEEKS, 0},
 	{"threads", K_INT, P(threads), 0, 1024, 0},
 	{"messy", K_BOOL, P(messy), 0, 1, 0},

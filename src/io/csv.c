@@ -30,6 +30,7 @@
  */
 #include <refnet/io.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,26 +42,27 @@ enum { SCAN_MORE = 0, SCAN_RECORD = 1, SCAN_END = 2 };
 /* One field of the record being read.  Offsets are relative to the record start; a record
  * is at most RN_CSV_MAX_RECORD_BYTES, so 32 bits suffice. */
 struct field_pos {
-	uint32_t start;      /* first content byte (after the opening quote) */
-	uint32_t len;        /* content length; after unescaping when escaped */
+	uint32_t start;	     /* first content byte (after the opening quote) */
+	uint32_t len;	     /* content length; after unescaping when escaped */
 	uint32_t column;     /* 1-based byte column of the field's first byte */
 	uint32_t line_delta; /* line of the field's first byte minus the record's line */
 	uint8_t quoted;
-	uint8_t escaped;     /* contains "" to collapse */
+	uint8_t escaped; /* contains "" to collapse */
 };
 
 struct rn_csv {
 	rn_source *src;
 	char *buf;
-	size_t cap, len;         /* buffer size and bytes held */
-	size_t rec;              /* offset of the current record */
-	size_t pos;              /* scan position */
-	size_t line_start;       /* offset where the line containing pos begins */
-	uint64_t line;           /* line number at pos */
-	uint64_t rec_line;       /* line where the current record begins */
+	size_t cap, len;	       /* buffer size and bytes held */
+	size_t rec;		       /* offset of the current record */
+	size_t pos;		       /* scan position */
+	size_t line_start;	       /* offset where the line containing pos begins */
+	uint64_t line;		       /* line number at pos */
+	uint64_t rec_line;	       /* line where the current record begins */
 	uint64_t end_line, end_column; /* where the current record's terminator is */
 	bool eof;
 	bool resumable;
+	int failed; /* status of an error that ended the input, else 0 */
 	enum scan_state state;
 	struct field_pos *fields;
 	size_t fields_cap;
@@ -88,23 +90,23 @@ static int utf8_sequence(const unsigned char *s, size_t avail, bool eof)
 	unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
 	int need;
 	if (lead < 0xC0)
-		return U8_BAD_LEAD;          /* a continuation byte cannot start a character */
+		return U8_BAD_LEAD; /* a continuation byte cannot start a character */
 	if (lead < 0xC2)
-		return U8_OVERLONG;          /* C0, C1: two-byte forms of ASCII */
+		return U8_OVERLONG; /* C0, C1: two-byte forms of ASCII */
 	if (lead < 0xE0) {
 		need = 1;
 	} else if (lead < 0xF0) {
 		need = 2;
 		if (lead == 0xE0)
-			lo = 0xA0;           /* below: overlong */
+			lo = 0xA0; /* below: overlong */
 		else if (lead == 0xED)
-			hi = 0x9F;           /* above: U+D800..U+DFFF surrogates */
+			hi = 0x9F; /* above: U+D800..U+DFFF surrogates */
 	} else if (lead < 0xF5) {
 		need = 3;
 		if (lead == 0xF0)
-			lo = 0x90;           /* below: overlong */
+			lo = 0x90; /* below: overlong */
 		else if (lead == 0xF4)
-			hi = 0x8F;           /* above: beyond U+10FFFF */
+			hi = 0x8F; /* above: beyond U+10FFFF */
 	} else {
 		return U8_BAD_LEAD;
 	}
@@ -204,8 +206,8 @@ static inline size_t skip_quoted(const unsigned char *b, size_t p, size_t end)
 #if SWAR
 	while (p + 8 <= end) {
 		uint64_t v = load64(b + p);
-		uint64_t hit = zero_bytes(v ^ (ONES * '"')) | zero_bytes(v ^ (ONES * '\n')) |
-			       (v & HIGHS);
+		uint64_t hit =
+		    zero_bytes(v ^ (ONES * '"')) | zero_bytes(v ^ (ONES * '\n')) | (v & HIGHS);
 		if (hit)
 			return p + ((unsigned)__builtin_ctzll(hit) >> 3);
 		p += 8;
@@ -592,10 +594,10 @@ static int read_header(rn_csv *c, rn_error *err)
 					    "NUL byte in a column name");
 		for (uint32_t j = 0; j < i; j++)
 			if (!strcmp(c->headers[j], out))
-				return rn_error_set(err, RN_EDATA, rn_source_name(c->src), line,
-						    f->column,
-						    "duplicate column name '%s' (columns %u and %u)",
-						    out, j + 1, i + 1);
+				return rn_error_set(
+				    err, RN_EDATA, rn_source_name(c->src), line, f->column,
+				    "duplicate column name '%s' (columns %u and %u)", out, j + 1,
+				    i + 1);
 		c->headers[i] = out;
 		out += f->len + 1;
 		c->nheaders = i + 1;
@@ -678,8 +680,13 @@ int rn_csv_column(const rn_csv *c, const char *name)
 int rn_csv_next(rn_csv *c, rn_error *err)
 {
 	c->resumable = false;
+	if (c->failed)
+		return rn_error_set(err, c->failed, rn_source_name(c->src), 0, 0,
+				    "reading stopped at an earlier error");
 	for (;;) {
 		int rc = read_record(c, err);
+		if (rc < 0)
+			c->failed = rc; /* record boundaries are lost: no going on */
 		if (rc <= 0)
 			return rc;
 		if (blank_record(c))
@@ -735,11 +742,14 @@ uint64_t rn_csv_record_line(const rn_csv *c)
 
 int rn_csv_field_error(const rn_csv *c, uint32_t index, rn_error *err, const char *fmt, ...)
 {
-	char message[RN_ERROR_MSG_MAX];
+	if (!err)
+		return RN_EDATA;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof message, fmt, ap);
+	rn_error_setv(err, RN_EDATA, NULL, 0, 0, fmt, ap);
 	va_end(ap);
+	char message[RN_ERROR_MSG_MAX];
+	memcpy(message, err->message, sizeof message);
 	const char *name = index < c->nheaders ? c->headers[index] : "?";
 	return rn_error_set(err, RN_EDATA, rn_source_name(c->src), rn_csv_field_line(c, index),
 			    rn_csv_field_column(c, index), "column '%s': %s", name, message);

@@ -120,8 +120,11 @@ static const char *shown(rn_field f, char buf[FOUND_MAX + 4])
 			n--;
 		cut = true;
 	}
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (unsigned char)f.ptr[i] < 0x20 ? '?' : f.ptr[i];
+	for (size_t i = 0; i < n; i++) {
+		buf[i] = f.ptr[i];
+		if ((unsigned char)buf[i] < 0x20)
+			buf[i] = '?';
+	}
 	if (cut)
 		memcpy(buf + n, "...", 4);
 	else
@@ -220,10 +223,10 @@ static int parse_number(const rn_csv *csv, int col, rn_field f, enum number_rule
 }
 
 /* Weights and rewards are stored as float: a value that is finite as a double may not be. */
-static int parse_float(const rn_csv *csv, int col, rn_field f, enum number_rule rule,
-		       float *value, rn_error *err)
+static int parse_float(const rn_csv *csv, int col, rn_field f, enum number_rule rule, float *value,
+		       rn_error *err)
 {
-	double v;
+	double v = 0;
 	int rc = parse_number(csv, col, f, rule, &v, err);
 	if (rc != RN_OK)
 		return rc;
@@ -304,11 +307,69 @@ static bool skip_bad(int rc, const rn_load_options *opt, uint64_t *skipped)
 
 static int already_loaded(const char *path, const char *table, rn_error *err)
 {
-	return rn_error_set(err, RN_EINTERNAL, path, 0, 0, "the %s table is already loaded",
-			    table);
+	return rn_error_set(err, RN_EINTERNAL, path, 0, 0, "the %s table is already loaded", table);
 }
 
 /* ---- Referrals -------------------------------------------------------------------------- */
+
+/* Rows whose ids are interned together.  The interner's cost is cache misses, two per id;
+ * handing it a batch lets it issue the misses of a whole batch before waiting for any
+ * (rn_interner_intern_many).  The id bytes of a batch are copied into a small buffer because
+ * the CSV reader's fields do not outlive the next row.  256 rows keep the buffer (at most
+ * 2 * 256 * RN_ID_MAX_BYTES, in practice a few kB) in L1/L2. */
+#define ID_BATCH_ROWS 256
+
+struct id_batch {
+	uint32_t rows;              /* rows waiting for their ids */
+	uint64_t first_row;         /* their index in the table */
+	size_t used, cap;           /* bytes in text */
+	char *text;
+	uint32_t start[2 * ID_BATCH_ROWS], len[2 * ID_BATCH_ROWS];
+	const char *ptr[2 * ID_BATCH_ROWS];
+	uint32_t ids[2 * ID_BATCH_ROWS];
+};
+
+static int batch_add(struct id_batch *b, rn_field referrer, rn_field referred)
+{
+	if (rn_grow((void **)&b->text, &b->cap, b->used + referrer.len + referred.len, 1))
+		return RN_ENOMEM;
+	rn_field f[2] = {referrer, referred};
+	for (int i = 0; i < 2; i++) {
+		uint32_t k = 2 * b->rows + (uint32_t)i;
+		b->start[k] = (uint32_t)b->used;
+		b->len[k] = (uint32_t)f[i].len;
+		memcpy(b->text + b->used, f[i].ptr, f[i].len);
+		b->used += f[i].len;
+	}
+	b->rows++;
+	return RN_OK;
+}
+
+/* Interns the ids of the waiting rows, in row order, and stores their node indices. */
+static int batch_flush(struct id_batch *b, rn_dataset *ds, rn_referrals *r, const rn_csv *csv,
+		       rn_error *err)
+{
+	uint32_t n = 2 * b->rows;
+	for (uint32_t k = 0; k < n; k++)
+		b->ptr[k] = b->text + b->start[k];
+	uint32_t before = rn_interner_count(ds->ids);
+	int rc = rn_interner_intern_many(ds->ids, b->ptr, b->len, n, b->ids, NULL);
+	if (rc == RN_ENOMEM)
+		return rn_error_set(err, RN_ENOMEM, rn_csv_path(csv), rn_csv_record_line(csv), 0,
+				    "out of memory");
+	if (rc != RN_OK)
+		return rn_error_set(err, RN_EDATA, rn_csv_path(csv), rn_csv_record_line(csv), 0,
+				    "too many distinct ids (at most %u)", RN_MAX_NODES);
+	if (ds->has_customers)
+		r->created_customers += rn_interner_count(ds->ids) - before;
+	for (uint32_t row = 0; row < b->rows; row++) {
+		r->referrer[b->first_row + row] = b->ids[2 * row];
+		r->referred[b->first_row + row] = b->ids[2 * row + 1];
+	}
+	b->rows = 0;
+	b->used = 0;
+	return RN_OK;
+}
 
 int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *opt,
 		      rn_error *err)
@@ -316,12 +377,13 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 	if (!opt)
 		opt = &default_options;
 	rn_referrals *r = &ds->referrals;
-	if (r->line)
+	if (r->referrer)
 		return already_loaded(path, "referrals", err);
 	rn_csv *csv;
 	int rc = rn_csv_open(&csv, path, err);
 	if (rc != RN_OK)
 		return rc;
+	struct id_batch *batch = NULL;
 	const rn_columns *names = &opt->columns;
 	int c_referrer, c_referred, c_date, c_weight, c_reward;
 	rc = find_column(csv, or_default(names->referrer, "referrer"), true, &c_referrer, err);
@@ -338,9 +400,10 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 		goto done;
 
 	struct column_array arrays[6] = {{(void **)&r->referrer, sizeof *r->referrer},
-					 {(void **)&r->referred, sizeof *r->referred},
-					 {(void **)&r->line, sizeof *r->line}};
-	int narrays = 3;
+					 {(void **)&r->referred, sizeof *r->referred}};
+	int narrays = 2;
+	if (opt->keep_lines)
+		arrays[narrays++] = (struct column_array){(void **)&r->line, sizeof *r->line};
 	if (c_weight >= 0)
 		arrays[narrays++] = (struct column_array){(void **)&r->weight, sizeof *r->weight};
 	if (c_date >= 0)
@@ -350,12 +413,16 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 	rc = grow_table(arrays, narrays, &r->capacity, 1, UINT64_MAX);
 	if (rc != RN_OK)
 		goto out_of_memory;
+	/* Every id is interned unless a customers table limits them to its own: then each id is
+	 * looked up row by row, so that an unknown one is reported at its row. */
+	bool batched = !ds->has_customers || opt->create_missing;
+	if (batched && !(batch = rn_calloc(1, sizeof *batch)))
+		goto out_of_memory;
 
 	while ((rc = next_row(csv, opt, &r->skipped_rows, err)) == 1) {
 		rn_field referrer = rn_csv_field(csv, (uint32_t)c_referrer);
 		rn_field referred = rn_csv_field(csv, (uint32_t)c_referred);
 		uint32_t u = 0, v = 0;
-		bool u_pending = false, v_pending = false;
 		float weight = 1.0f, reward = 0.0f;
 		int32_t date = RN_DATE_NONE;
 		rc = check_id(csv, c_referrer, referrer, "a customer id", err);
@@ -370,31 +437,37 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 		if (rc == RN_OK && c_date >= 0)
 			rc = parse_date(csv, c_date, rn_csv_field(csv, (uint32_t)c_date), opt, true,
 					&date, err);
-		if (rc == RN_OK)
-			rc = find_customer(ds, csv, c_referrer, referrer, opt, &u, &u_pending, err);
-		if (rc == RN_OK)
-			rc = find_customer(ds, csv, c_referred, referred, opt, &v, &v_pending, err);
+		if (rc == RN_OK && !batched) {
+			bool pending;
+			rc = find_customer(ds, csv, c_referrer, referrer, opt, &u, &pending, err);
+			if (rc == RN_OK)
+				rc = find_customer(ds, csv, c_referred, referred, opt, &v, &pending,
+						   err);
+		}
 		if (rc != RN_OK) {
 			if (skip_bad(rc, opt, &r->skipped_rows))
 				continue;
 			goto done;
 		}
 		/* The row is valid: from here on only resource errors can stop it. */
-		if (u_pending)
-			rc = add_customer(ds, csv, c_referrer, referrer, &u, &r->created_customers,
-					  err);
-		if (rc == RN_OK && v_pending)
-			rc = add_customer(ds, csv, c_referred, referred, &v, &r->created_customers,
-					  err);
-		if (rc != RN_OK)
-			goto done;
 		rc = grow_table(arrays, narrays, &r->capacity, r->count + 1, UINT64_MAX);
 		if (rc != RN_OK)
 			goto out_of_memory;
 		uint64_t row = r->count++;
-		r->referrer[row] = u;
-		r->referred[row] = v;
-		r->line[row] = rn_csv_record_line(csv);
+		if (batched) {
+			if (batch->rows == 0)
+				batch->first_row = row;
+			if (batch_add(batch, referrer, referred) != RN_OK)
+				goto out_of_memory;
+			if (batch->rows == ID_BATCH_ROWS &&
+			    (rc = batch_flush(batch, ds, r, csv, err)) != RN_OK)
+				goto done;
+		} else {
+			r->referrer[row] = u;
+			r->referred[row] = v;
+		}
+		if (r->line)
+			r->line[row] = rn_csv_record_line(csv);
 		if (r->weight)
 			r->weight[row] = weight;
 		if (r->date)
@@ -402,19 +475,26 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 		if (r->reward)
 			r->reward[row] = reward;
 	}
+	if (rc == RN_OK && batch && batch->rows)
+		rc = batch_flush(batch, ds, r, csv, err);
 	goto done;
 
 out_of_memory:
 	rc = rn_error_set(err, RN_ENOMEM, path, rn_csv_record_line(csv), 0, "out of memory");
 done:
+	if (batch)
+		rn_free(batch->text);
+	rn_free(batch);
+	/* A failed load leaves no half-filled rows behind (their ids may be unset). */
+	if (rc != RN_OK)
+		r->count = 0;
 	rn_csv_close(csv);
 	return rc;
 }
 
 /* ---- Customers -------------------------------------------------------------------------- */
 
-int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *opt,
-		      rn_error *err)
+int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *opt, rn_error *err)
 {
 	if (!opt)
 		opt = &default_options;
@@ -438,8 +518,8 @@ int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *o
 		rc = find_column(csv, or_default(names->acquired, "acquired"), false, &c_acquired,
 				 err);
 	if (rc == RN_OK)
-		rc = find_column(csv, or_default(names->channel, "channel"), false, &c_channel,
-				 err);
+		rc =
+		    find_column(csv, or_default(names->channel, "channel"), false, &c_channel, err);
 	if (rc == RN_OK)
 		rc = find_column(csv, or_default(names->campaign, "campaign"), false, &c_campaign,
 				 err);
@@ -480,10 +560,10 @@ int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *o
 					  &clv, err);
 		if (rc == RN_OK && rn_interner_find(ds->ids, id.ptr, id.len, &node)) {
 			char found[FOUND_MAX + 4];
-			rc = rn_csv_field_error(csv, (uint32_t)c_customer, err,
-						"duplicate customer '%s' (first on line %llu)",
-						shown(id, found),
-						(unsigned long long)first_line[node]);
+			rc = rn_csv_field_error(
+			    csv, (uint32_t)c_customer, err,
+			    "duplicate customer '%s' (first on line %llu)", shown(id, found),
+			    (unsigned long long)(first_line ? first_line[node] : 0));
 		}
 		if (rc != RN_OK) {
 			if (skip_bad(rc, opt, &cu->skipped_rows))
@@ -497,8 +577,8 @@ int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *o
 		if (rc == RN_OK && campaign.len)
 			rc = intern(ds->campaigns, csv, c_campaign, campaign, &campaign_id, NULL,
 				    err);
-		if (rc == RN_OK && grow_table(arrays, narrays, &capacity, (uint64_t)node + 1,
-						  UINT32_MAX))
+		if (rc == RN_OK &&
+		    grow_table(arrays, narrays, &capacity, (uint64_t)node + 1, UINT32_MAX))
 			rc = rn_error_set(err, RN_ENOMEM, path, rn_csv_record_line(csv), 0,
 					  "out of memory");
 		if (rc != RN_OK)
@@ -621,8 +701,8 @@ int rn_load_spend(rn_dataset *ds, const char *path, const rn_load_options *opt, 
 		return rc;
 	const rn_columns *names = &opt->columns;
 	int c_campaign, c_date, c_amount, c_channel;
-	rc = find_column(csv, or_default(names->spend_campaign, "campaign"), true, &c_campaign,
-			 err);
+	rc =
+	    find_column(csv, or_default(names->spend_campaign, "campaign"), true, &c_campaign, err);
 	if (rc == RN_OK)
 		rc = find_column(csv, or_default(names->spend_date, "date"), true, &c_date, err);
 	if (rc == RN_OK)

@@ -37,10 +37,10 @@ int rn_parse_double(const char *s, size_t len, double *out)
 		negative = s[i++] == '-';
 	/* Mantissa: the digits are accumulated for the fast path while the grammar is checked. */
 	uint64_t mantissa = 0;
-	int significant = 0;   /* digits accumulated after leading zeros */
+	int significant = 0; /* digits accumulated after leading zeros */
 	int fraction_digits = 0;
 	int digits = 0;
-	bool exact = true;     /* mantissa holds every digit */
+	bool exact = true; /* mantissa holds every digit */
 	for (; i < len && is_digit(s[i]); i++, digits++) {
 		if (mantissa == 0 && s[i] == '0')
 			continue;
@@ -86,7 +86,7 @@ int rn_parse_double(const char *s, size_t len, double *out)
 		return -1;
 
 	/* Clinger's fast path: mantissa < 2^53 and |power of ten| <= 22, both exact doubles. */
-	static const double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+	static const double powers[] = {1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,
 					1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 					1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 	long power = exponent - fraction_digits;
@@ -130,9 +130,9 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;                                   /* [0, 399] */
+	int64_t yoe = y - era * 400;				       /* [0, 399] */
 	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;	       /* [0, 146096] */
 	return era * 146097 + doe - 719468;
 }
 
@@ -141,10 +141,10 @@ static void civil_from_days(int64_t z, int64_t *year, int *month, int *day)
 {
 	z += 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;                                        /* [0, 146096] */
+	int64_t doe = z - era * 146097;					     /* [0, 146096] */
 	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
-	int64_t mp = (5 * doy + 2) / 153;                                     /* [0, 11] */
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);		     /* [0, 365] */
+	int64_t mp = (5 * doy + 2) / 153;				     /* [0, 11] */
 	*day = (int)(doy - (153 * mp + 2) / 5 + 1);
 	*month = (int)(mp < 10 ? mp + 3 : mp - 9);
 	*year = yoe + era * 400 + (*month <= 2);

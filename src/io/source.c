@@ -37,22 +37,22 @@ enum source_kind { KIND_PLAIN, KIND_GZIP, KIND_ZSTD };
 
 struct rn_source {
 	char *name;
-	int fd;                       /* -1 for a memory source */
+	int fd; /* -1 for a memory source */
 	enum source_kind kind;
 	/* Raw (possibly compressed) input not consumed yet: in[in_pos, in_len).  For a file it
 	 * is our chunk buffer; for memory it is the caller's whole buffer. */
 	const unsigned char *in;
 	size_t in_len, in_pos;
-	unsigned char *chunk;         /* owned input buffer (files only) */
-	bool in_eof;                  /* the underlying file or memory has no more bytes */
+	unsigned char *chunk; /* owned input buffer (files only) */
+	bool in_eof;	      /* the underlying file or memory has no more bytes */
 	uint64_t raw_bytes;
-	size_t read_limit;            /* test hook: at most this many bytes per read, 0 = none */
+	size_t read_limit; /* test hook: at most this many bytes per read, 0 = none */
 	z_stream zs;
 	bool zs_ready;
-	bool member_done;             /* gzip: the last inflate() returned Z_STREAM_END */
+	bool member_done; /* gzip: the last inflate() returned Z_STREAM_END */
 	ZSTD_DCtx *zd;
-	size_t zstd_hint;             /* last ZSTD_decompressStream result: 0 = frame complete */
-	bool finished;                /* decompressed end of input reached cleanly */
+	size_t zstd_hint; /* last ZSTD_decompressStream result: 0 = frame complete */
+	bool finished;	  /* decompressed end of input reached cleanly */
 };
 
 static voidpf zlib_alloc(voidpf opaque, uInt items, uInt size)
@@ -162,7 +162,8 @@ static int new_source(rn_source **out, const char *name, rn_error *err)
 		src->name = rn_strdup(name ? name : "(memory)");
 	if (!src || !src->name) {
 		rn_free(src);
-		return rn_error_set(err, RN_ENOMEM, name, 0, 0, "out of memory");
+		rn_error_set(err, RN_ENOMEM, name, 0, 0, "out of memory");
+		return RN_ENOMEM;
 	}
 	src->fd = -1;
 	*out = src;

@@ -1283,7 +1283,7 @@ static void write_yaml_keys(const rn_config *cfg, const key *keys, FILE *out, in
 		}
 		case K_COL:
 			fputc(' ', out);
-			yaml_quoted(out, *CAT(cfg, k->off, const char *));
+			yaml_quoted(out, *CAT(cfg, k->off, char *));
 			break;
 		case K_NUM:
 			rn_format_double(num, *CAT(cfg, k->off, double));
@@ -1352,7 +1352,7 @@ static void write_json_keys(const rn_config *cfg, const key *keys, rn_json *json
 			rn_json_string(json, *CAT(cfg, k->off, char *));
 			break;
 		case K_COL:
-			rn_json_string(json, *CAT(cfg, k->off, const char *));
+			rn_json_string(json, *CAT(cfg, k->off, char *));
 			break;
 		case K_NUM:
 			rn_json_number(json, *CAT(cfg, k->off, double));

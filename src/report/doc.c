@@ -390,7 +390,7 @@ static const char css[] =
     "th{border-bottom:2px solid #555555}\n"
     ".num{text-align:right;font-variant-numeric:tabular-nums}\n"
     "figure.chart{margin:1.5rem 0}\n"
-    "figure.chart svg{max-width:100%;height:auto;display:block}\n"
+    "figure.chart svg{width:100%;max-width:60rem;height:auto;display:block}\n"
     "figcaption{font-size:.85rem;color:#444444}\n"
     "footer{margin-top:2rem;font-size:.8rem;color:#555555}\n"
     "@page{margin:15mm}\n"

@@ -9,11 +9,16 @@
  * self_loops: error (the graph layer drops self-loops and only counts them) and
  * duplicate_edges: error (checked by building the graph with that policy).  `refnet check`
  * uses this to validate inputs fully, and the report pipeline to load them, so the two cannot
- * disagree about what a valid input is.
+ * disagree about what a valid input is.  The fingerprints recorded in manifest.json (size and
+ * XXH3-64 of the raw file bytes, compressed as stored) are computed here too.
  */
 #include <refnet/report.h>
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
 
 void rn_config_load_options(const rn_config *cfg, rn_load_options *opt)
 {
@@ -25,6 +30,8 @@ void rn_config_load_options(const rn_config *cfg, rn_load_options *opt)
 	 * customers are never invented */
 	opt->skip_bad_rows = cfg->load.on_error == RN_ON_ERROR_SKIP;
 	opt->create_missing = false;
+	/* a report names the line of a bad referral (duplicates, self-loops, dates) */
+	opt->keep_lines = true;
 }
 
 static int self_loop_check(const rn_config *cfg, const rn_dataset *ds, rn_error *err)
@@ -126,4 +133,34 @@ int rn_config_validate_inputs(const rn_config *cfg, rn_input_summary *summary, r
 	}
 	rn_dataset_free(&ds);
 	return status;
+}
+
+/* ---- Input fingerprints for manifest.json ---------------------------------------------- */
+
+int rn_file_fingerprint(const char *path, uint64_t *bytes, uint64_t *xxh3, rn_error *err)
+{
+	*bytes = 0;
+	*xxh3 = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return rn_error_set(err, RN_ENOINPUT, path, 0, 0, "cannot open: %s",
+				    strerror(errno));
+	/* the state lives on the stack (XXH_STATIC_LINKING_ONLY): no allocation outside the
+	 * allocation layer */
+	XXH3_state_t state;
+	XXH3_INITSTATE(&state);
+	XXH3_64bits_reset(&state);
+	unsigned char buf[1 << 16];
+	size_t got;
+	while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+		XXH3_64bits_update(&state, buf, got);
+		*bytes += got;
+	}
+	int failed = ferror(f);
+	int saved = errno;
+	fclose(f);
+	if (failed)
+		return rn_error_set(err, RN_EIO, path, 0, 0, "read failed: %s", strerror(saved));
+	*xxh3 = XXH3_64bits_digest(&state);
+	return RN_OK;
 }

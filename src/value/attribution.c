@@ -7,7 +7,8 @@
  * and the resulting (referrer, referred, share, date) triples are scattered into a CSR over
  * referrers with a second stable counting sort.  Because groups are visited in ascending v,
  * every CSR row comes out sorted by v without a comparison sort.  Two passes over the rows,
- * no allocation per row: O(rows + n) time, about 28 bytes per row of scratch.
+ * no allocation per row: O(rows + n) time, 52 bytes per row of scratch (0.4 s for 3e6 rows
+ * over 1e7 customers on a quiet machine, bench_value).
  *
  * The value layer reads the shares as the matrix A of the network-value recursion, whose
  * column sums are 1 (attributed customers) or 0 (others): that is what makes the recursion

@@ -12,16 +12,18 @@
  *   crv = W c                                  (one generation, Kumar et al.),
  *   nv  = W (c + gamma nv)                     (DESIGN.md network_value: the customers that
  *                                               v brings are credited to u, decayed by gamma).
- * The columns of W sum to at most 1 (attribution shares sum to 1, delta <= 1), so the Jacobi
- * sweep nv <- W (c + gamma nv) contracts the error by gamma in the L1 norm on every sweep,
- * also on referral cycles: it converges for 0 <= gamma < 1 and gamma >= 1 is rejected.
- *
- * The sweep is a row-wise sparse product y[u] = sum_v W(u,v) x[v] over an out-CSR: the algo
- * layer's shared kernel rn_spmv, run on a graph view of W (the attribution CSR's offsets and
- * targets with W's values as float weights: 4 bytes per pair, relative error <= 2^-24 on
- * each weight, hence on crv and nv for nonnegative contributions).  Each row sums in CSR order
- * on one thread, so results do not depend on the number of OpenMP threads.
- *
+ * The columns of W sum to at most 1 (attribution shares sum to 1, delta <= 1), so the spectral
+ * radius of gamma W is at most gamma: the system (I - gamma W) nv = W c has a unique solution
+ * for 0 <= gamma < 1, also on referral cycles, and gamma >= 1 is rejected.  Both products run
+ * on the algo layer's shared kernels over a graph view of W (the attribution CSR's offsets and
+ * targets with W's values as float weights: 4 bytes per pair, each weight exact to 2^-24
+ * relative, hence crv and nv for nonnegative contributions): crv = W c by rn_spmv, and
+ * nv = crv + gamma W nv by rn_solve_linear, which visits strongly connected components in
+ * reverse topological order, so on the acyclic part (nearly all of a referral graph) every
+ * value is final after one visit and only cycles are iterated (Gauss-Seidel).  Measured at
+ * 1e7 customers: 4x faster than Jacobi sweeps of rn_spmv, same values to 2e-13
+ * (bench/bench_value.c).  Both are deterministic for any thread count.
+
  * Quadrants follow Kumar, Petersen & Leone (2007, "How valuable is word of mouth?", HBR 85(10)):
  * Champions (high CLV and high CRV), Affluents (high CLV only), Advocates (high CRV only),
  * Misers (neither).  "High" means >= the threshold (default the median over all customers)
@@ -30,6 +32,7 @@
 #include <refnet/value.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define DAYS_PER_YEAR 365.25
@@ -91,61 +94,38 @@ void rn_mean_paid_cac(const rn_spend *spend, uint32_t n, const uint32_t *campaig
 	*cac = *defined ? total / (double)paid : 0.0;
 }
 
-int rn_network_value_solve(const rn_graph *w, const double *contribution, double gamma, double *nv,
-			   uint32_t *iterations, rn_error *err)
+int rn_network_value_solve(const rn_graph *w, const double *crv, double gamma, double *nv,
+			   uint32_t *sweeps, rn_error *err)
 {
 	if (!(gamma >= 0.0 && gamma < 1.0))
 		return rn_error_set(err, RN_ECONFIG, NULL, 0, 0,
 				    "referral.generation_decay must be in [0, 1), got %g: the "
 				    "network value diverges for gamma >= 1",
 				    gamma);
-	uint32_t n = w->n;
-	double *x = rn_malloc_array(n, sizeof *x);
-	double *y = rn_malloc_array(n, sizeof *y);
-	if (!x || !y) {
-		rn_free(x);
-		rn_free(y);
-		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for network value");
+	if (sweeps)
+		*sweeps = 0;
+	if (gamma == 0.0) { /* Kumar's one generation */
+		memcpy(nv, crv, (size_t)w->n * sizeof *nv);
+		return RN_OK;
 	}
-	/* nv_0 = 0, so nv_1 = W c = crv; gamma == 0 stops there (Kumar's one generation).
-	 * Per sweep: x = c + gamma nv (streamed), y = W x (the shared kernel rn_spmv: one random
-	 * read of x per pair), then nv = y with the largest change and |nv| (streamed).  Max is
-	 * exact, so the stopping sweep is the same for any thread count. */
-	memset(nv, 0, (size_t)n * sizeof *nv);
-	uint32_t sweeps = 0;
-	int rc = RN_OK;
-	int64_t count = n;
-	for (;;) {
-#pragma omp parallel for schedule(static)
-		for (int64_t v = 0; v < count; v++)
-			x[v] = contribution[v] + gamma * nv[v];
-		rn_spmv(w, x, NULL, 1.0, NULL, y);
-		double change = 0.0, scale = 1.0;
-#pragma omp parallel for schedule(static) reduction(max : change, scale)
-		for (int64_t u = 0; u < count; u++) {
-			double d = fabs(y[u] - nv[u]);
-			if (d > change)
-				change = d;
-			if (fabs(y[u]) > scale)
-				scale = fabs(y[u]);
-			nv[u] = y[u];
-		}
-		sweeps++;
-		if (gamma == 0.0 || change <= NV_TOLERANCE * scale)
-			break;
-		if (sweeps >= NV_MAX_SWEEPS) {
-			rc = rn_error_set(err, RN_EINTERNAL, NULL, 0, 0,
-					  "network value did not converge in %u sweeps "
-					  "(gamma %g, last change %g)",
-					  sweeps, gamma, change);
-			break;
-		}
+	/* nv = crv + gamma W nv with the shared component-ordered solver: exact after one visit
+	 * on the acyclic part, Gauss-Seidel inside referral cycles until the L1 change is below
+	 * NV_TOLERANCE relative to the L1 norm of crv. */
+	double norm = 0.0;
+	for (uint32_t u = 0; u < w->n; u++)
+		norm += fabs(crv[u]);
+	rn_solve_stats stats;
+	int rc = rn_solve_linear(w, crv, gamma, NULL, NV_TOLERANCE * fmax(1.0, norm), NV_MAX_SWEEPS,
+				 nv, &stats, err);
+	if (rc) {
+		char why[RN_ERROR_MSG_MAX];
+		snprintf(why, sizeof why, "%s", err ? err->message : "solver failed");
+		return rn_error_set(err, rc == RN_ENOMEM ? RN_ENOMEM : RN_EINTERNAL, NULL, 0, 0,
+				    "network value: %s", why);
 	}
-	if (iterations)
-		*iterations = sweeps;
-	rn_free(x);
-	rn_free(y);
-	return rc;
+	if (sweeps)
+		*sweeps = stats.max_sweeps;
+	return RN_OK;
 }
 
 static void swap_d(double *a, double *b)
@@ -266,8 +246,9 @@ int rn_referral_value_compute(rn_referral_value *out, const rn_attribution *attr
 	out->rlv = rn_malloc_array(n, sizeof(double));
 	out->quadrant = rn_malloc_array(n, sizeof(uint8_t));
 	float *weights = rn_malloc_array(attr->m, sizeof *weights);
+	uint32_t *in_degree = rn_calloc(n, sizeof *in_degree);
 	if (!out->contribution || !out->crv || !out->network_value || !out->rlv || !out->quadrant ||
-	    !weights) {
+	    !weights || !in_degree) {
 		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for referral value");
 		goto fail;
 	}
@@ -315,15 +296,18 @@ int rn_referral_value_compute(rn_referral_value *out, const rn_attribution *attr
 
 	/* W as a graph over the attribution pattern, for the shared kernel rn_spmv (float
 	 * weights, like every graph weight: W is exact to 2^-24 relative). */
+	for (uint64_t e = 0; e < attr->m; e++)
+		in_degree[attr->referred[e]]++;
 	rn_graph w = {0};
 	w.n = n;
 	w.m = attr->m;
 	w.offsets = attr->offsets;
 	w.targets = attr->referred;
 	w.weights = weights;
+	w.in_degree = in_degree;
 	rn_spmv(&w, out->contribution, NULL, 1.0, NULL, out->crv);
-	rc = rn_network_value_solve(&w, out->contribution, par->generation_decay,
-				    out->network_value, &out->iterations, err);
+	rc = rn_network_value_solve(&w, out->crv, par->generation_decay, out->network_value,
+				    &out->iterations, err);
 	if (rc)
 		goto fail;
 	for (uint32_t v = 0; v < n; v++)
@@ -347,9 +331,11 @@ int rn_referral_value_compute(rn_referral_value *out, const rn_attribution *attr
 					     (high_crv ? RN_QUAD_ADVOCATE : 0));
 	}
 	rn_free(weights);
+	rn_free(in_degree);
 	return RN_OK;
 fail:
 	rn_free(weights);
+	rn_free(in_degree);
 	rn_referral_value_free(out);
 	return rc;
 }
