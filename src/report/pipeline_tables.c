@@ -9,18 +9,13 @@
  * absolute path, so that it is byte-identical across runs, machines and thread counts (it is
  * a golden file); everything that varies belongs to manifest.json.
  */
-#define XXH_STATIC_LINKING_ONLY
 #include "report/pipeline_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <xxhash.h>
 
 /* ---- customers.csv --------------------------------------------------------------------- */
 
@@ -531,45 +526,15 @@ int rn_pl_write_summary(const rn_analysis *a, FILE *out, rn_error *err)
 
 int rn_pl_checksum_inputs(rn_analysis *a, rn_error *err)
 {
-	enum { CHUNK = 1 << 16 };
-	unsigned char *buf = rn_malloc(CHUNK);
-	if (!buf)
-		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
-	int rc = RN_OK;
-	for (int i = 0; i < 4 && rc == RN_OK; i++) {
+	for (int i = 0; i < 4; i++) {
 		rn_input_info *in = &a->inputs[i];
 		if (!in->path)
 			continue;
-		int fd = open(in->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			rc = rn_error_set(err, RN_ENOINPUT, in->path, 0, 0, "cannot open: %s",
-					  strerror(errno));
-			break;
-		}
-		XXH3_state_t state;
-		XXH3_INITSTATE(&state);
-		XXH3_64bits_reset(&state);
-		uint64_t bytes = 0;
-		for (;;) {
-			ssize_t got = read(fd, buf, CHUNK);
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got < 0) {
-				rc = rn_error_set(err, RN_EIO, in->path, 0, 0, "cannot read: %s",
-						  strerror(errno));
-				break;
-			}
-			if (got == 0)
-				break;
-			XXH3_64bits_update(&state, buf, (size_t)got);
-			bytes += (uint64_t)got;
-		}
-		close(fd);
-		in->bytes = bytes;
-		in->xxh3 = XXH3_64bits_digest(&state);
+		int rc = rn_file_fingerprint(in->path, &in->bytes, &in->xxh3, err);
+		if (rc)
+			return rc;
 	}
-	rn_free(buf);
-	return rc;
+	return RN_OK;
 }
 
 int rn_pl_write_manifest(const rn_analysis *a, FILE *out, rn_error *err)
@@ -653,142 +618,43 @@ int rn_pl_write_manifest(const rn_analysis *a, FILE *out, rn_error *err)
 
 /* ---- Graph export ---------------------------------------------------------------------- */
 
-/* XML attribute/text content (ids are arbitrary strings). */
-static void xml_escaped(FILE *out, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&apos;", out);
-			break;
-		default:
-			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-				break; /* not allowed in XML 1.0 */
-			fputc(*p, out);
-		}
-	}
-}
-
-enum { ATTR_COUNT = 8 };
-static const char *const attr_names[ATTR_COUNT] = {"pagerank", "katz", "reach",		"referrals",
-						   "clv",      "crv",  "network_value", "rlv"};
-
-static double node_attr(const rn_analysis *a, int k, uint32_t v)
-{
-	switch (k) {
-	case 0:
-		return a->has_centrality ? a->pagerank[v] : NAN;
-	case 1:
-		return a->has_centrality ? a->katz[v] : NAN;
-	case 2:
-		return a->has_centrality ? a->reach[v] : NAN;
-	case 3:
-		return (double)(a->graph.offsets[v + 1] - a->graph.offsets[v]);
-	case 4:
-		return a->has_value ? a->clv.clv[v] : NAN;
-	case 5:
-		return a->has_value ? a->rv.crv[v] : NAN;
-	case 6:
-		return a->has_value ? a->rv.network_value[v] : NAN;
-	default:
-		return a->has_value ? a->rv.rlv[v] : NAN;
-	}
-}
-
-/* GraphML (graphml.graphdrawing.org) and GEXF 1.3 (gexf.net): node attributes declared once,
- * then one element per node and per edge; an undefined metric is left out of its node. */
+/* The report layer's GraphML/GEXF writers with every per-customer metric as a node
+ * attribute; an undefined metric (NaN: its analysis was skipped) is left out of the node. */
 int rn_pl_write_graph(const rn_analysis *a, rn_cfg_graph_export kind, FILE *out, rn_error *err)
 {
-	bool graphml = kind == RN_EXPORT_GRAPHML;
-	char num[RN_NUMBER_MAX];
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-	if (graphml) {
-		fputs("<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n", out);
-		for (int k = 0; k < ATTR_COUNT; k++)
-			fprintf(out,
-				"  <key id=\"%s\" for=\"node\" attr.name=\"%s\" "
-				"attr.type=\"double\"/>\n",
-				attr_names[k], attr_names[k]);
-		fputs("  <key id=\"label\" for=\"node\" attr.name=\"label\" "
-		      "attr.type=\"string\"/>\n"
-		      "  <key id=\"quadrant\" for=\"node\" attr.name=\"quadrant\" "
-		      "attr.type=\"string\"/>\n"
-		      "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" "
-		      "attr.type=\"double\"/>\n"
-		      "  <graph id=\"referrals\" edgedefault=\"directed\">\n",
-		      out);
-	} else {
-		fputs("<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
-		      "  <graph defaultedgetype=\"directed\">\n"
-		      "    <attributes class=\"node\">\n",
-		      out);
-		for (int k = 0; k < ATTR_COUNT; k++)
-			fprintf(out, "      <attribute id=\"%d\" title=\"%s\" type=\"double\"/>\n",
-				k, attr_names[k]);
-		fprintf(out,
-			"      <attribute id=\"%d\" title=\"quadrant\" type=\"string\"/>\n"
-			"    </attributes>\n    <nodes>\n",
-			ATTR_COUNT);
+	size_t nn = a->n ? a->n : 1;
+	double *referrals = rn_malloc_array(nn, sizeof *referrals);
+	double *missing = rn_malloc_array(nn, sizeof *missing);
+	const char **quadrant = rn_malloc_array(nn, sizeof *quadrant);
+	int rc = RN_OK;
+	if (!referrals || !missing || !quadrant) {
+		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
+		goto done;
 	}
 	for (uint32_t v = 0; v < a->n; v++) {
-		fprintf(out, graphml ? "    <node id=\"n%u\">" : "      <node id=\"%u\" label=\"",
-			v);
-		if (graphml) {
-			fputs("<data key=\"label\">", out);
-		}
-		xml_escaped(out, rn_pl_customer(a, v));
-		fputs(graphml ? "</data>" : "\"><attvalues>", out);
-		for (int k = 0; k < ATTR_COUNT; k++) {
-			double x = node_attr(a, k, v);
-			if (!isfinite(x))
-				continue;
-			rn_format_double(num, x);
-			if (graphml)
-				fprintf(out, "<data key=\"%s\">%s</data>", attr_names[k], num);
-			else
-				fprintf(out, "<attvalue for=\"%d\" value=\"%s\"/>", k, num);
-		}
-		if (a->has_value) {
-			const char *q = rn_quadrant_name((rn_quadrant)a->rv.quadrant[v]);
-			if (graphml)
-				fprintf(out, "<data key=\"quadrant\">%s</data>", q);
-			else
-				fprintf(out, "<attvalue for=\"%d\" value=\"%s\"/>", ATTR_COUNT, q);
-		}
-		fputs(graphml ? "</node>\n" : "</attvalues></node>\n", out);
+		referrals[v] = (double)(a->graph.offsets[v + 1] - a->graph.offsets[v]);
+		missing[v] = NAN;
+		quadrant[v] = a->has_value ? rn_quadrant_name((rn_quadrant)a->rv.quadrant[v]) : NULL;
 	}
-	if (!graphml)
-		fputs("    </nodes>\n    <edges>\n", out);
-	uint64_t e = 0;
-	for (uint32_t u = 0; u < a->n; u++)
-		for (uint64_t k = a->graph.offsets[u]; k < a->graph.offsets[u + 1]; k++, e++) {
-			rn_format_double(num, a->graph.weights[k]);
-			if (graphml)
-				fprintf(out,
-					"    <edge source=\"n%u\" target=\"n%u\"><data "
-					"key=\"weight\">%s</data></edge>\n",
-					u, a->graph.targets[k], num);
-			else
-				fprintf(out,
-					"      <edge id=\"%llu\" source=\"%u\" target=\"%u\" "
-					"weight=\"%s\"/>\n",
-					(unsigned long long)e, u, a->graph.targets[k], num);
-		}
-	fputs(graphml ? "  </graph>\n</graphml>\n" : "    </edges>\n  </graph>\n</gexf>\n", out);
-	if (fflush(out) || ferror(out))
-		return rn_error_set(err, RN_EIO, NULL, 0, 0, "cannot write the graph export: %s",
-				    strerror(errno));
-	return RN_OK;
+	bool c = a->has_centrality, val = a->has_value;
+	rn_node_attr attrs[] = {
+		{"referrals", referrals, NULL},
+		{"pagerank", c ? a->pagerank : missing, NULL},
+		{"katz", c ? a->katz : missing, NULL},
+		{"reach", c ? a->reach : missing, NULL},
+		{"clv", val ? a->clv.clv : missing, NULL},
+		{"crv", val ? a->rv.crv : missing, NULL},
+		{"network_value", val ? a->rv.network_value : missing, NULL},
+		{"rlv", val ? a->rv.rlv : missing, NULL},
+		{"quadrant", NULL, quadrant},
+	};
+	size_t count = sizeof attrs / sizeof attrs[0];
+	rc = kind == RN_EXPORT_GRAPHML
+		     ? rn_write_graphml(out, &a->graph, a->ds.ids, count, attrs, err)
+		     : rn_write_gexf(out, &a->graph, a->ds.ids, count, attrs, err);
+done:
+	rn_free(referrals);
+	rn_free(missing);
+	rn_free(quadrant);
+	return rc;
 }
