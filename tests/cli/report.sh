@@ -118,6 +118,11 @@ for kind in graphml gexf; do
   check "$kind edges" "$edges" "$(grep -c '<edge ' "$tmp/gx/out-$kind/graph.$kind")"
 done
 
+# ---- report.formats: only what is asked for (and always the manifest) ----------------------
+{ grep -v '^  formats:' "$config"; printf '  formats: [csv, json]\n'; } > "$tmp/gx/formats.yaml"
+check "formats run" 0 "$(status "$refnet" report "$tmp/gx/formats.yaml" --quiet --out "$tmp/gx/formats")"
+check "formats files" "campaigns.csv channels.csv customers.csv manifest.json summary.json" "$(cd "$tmp/gx/formats" && echo *)"
+
 # ---- a .rnb snapshot as inputs.referrals: the same graph, so the same centrality -------------
 mkdir -p "$tmp/rnb"
 cp "$src"/datasets/sample/{customers,transactions,spend}.csv "$tmp/rnb/"
