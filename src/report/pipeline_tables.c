@@ -634,24 +634,25 @@ int rn_pl_write_graph(const rn_analysis *a, rn_cfg_graph_export kind, FILE *out,
 	for (uint32_t v = 0; v < a->n; v++) {
 		referrals[v] = (double)(a->graph.offsets[v + 1] - a->graph.offsets[v]);
 		missing[v] = NAN;
-		quadrant[v] = a->has_value ? rn_quadrant_name((rn_quadrant)a->rv.quadrant[v]) : NULL;
+		quadrant[v] =
+		    a->has_value ? rn_quadrant_name((rn_quadrant)a->rv.quadrant[v]) : NULL;
 	}
 	bool c = a->has_centrality, val = a->has_value;
 	rn_node_attr attrs[] = {
-		{"referrals", referrals, NULL},
-		{"pagerank", c ? a->pagerank : missing, NULL},
-		{"katz", c ? a->katz : missing, NULL},
-		{"reach", c ? a->reach : missing, NULL},
-		{"clv", val ? a->clv.clv : missing, NULL},
-		{"crv", val ? a->rv.crv : missing, NULL},
-		{"network_value", val ? a->rv.network_value : missing, NULL},
-		{"rlv", val ? a->rv.rlv : missing, NULL},
-		{"quadrant", NULL, quadrant},
+	    {"referrals", referrals, NULL},
+	    {"pagerank", c ? a->pagerank : missing, NULL},
+	    {"katz", c ? a->katz : missing, NULL},
+	    {"reach", c ? a->reach : missing, NULL},
+	    {"clv", val ? a->clv.clv : missing, NULL},
+	    {"crv", val ? a->rv.crv : missing, NULL},
+	    {"network_value", val ? a->rv.network_value : missing, NULL},
+	    {"rlv", val ? a->rv.rlv : missing, NULL},
+	    {"quadrant", NULL, quadrant},
 	};
 	size_t count = sizeof attrs / sizeof attrs[0];
 	rc = kind == RN_EXPORT_GRAPHML
-		     ? rn_write_graphml(out, &a->graph, a->ds.ids, count, attrs, err)
-		     : rn_write_gexf(out, &a->graph, a->ds.ids, count, attrs, err);
+		 ? rn_write_graphml(out, &a->graph, a->ds.ids, count, attrs, err)
+		 : rn_write_gexf(out, &a->graph, a->ds.ids, count, attrs, err);
 done:
 	rn_free(referrals);
 	rn_free(missing);
