@@ -293,7 +293,7 @@ static void cascades(builder *b)
 
 	/* sizes >= 2 in power-of-two bins [2^i, 2^(i+1)) */
 	uint32_t bins = 1;
-	while (bins < 32 && (1u << (bins + 1)) <= largest)
+	while (bins < 32 && (1ull << (bins + 1)) <= largest)
 		bins++;
 	double edges[34], counts[33];
 	for (uint32_t i = 0; i <= bins; i++)
