@@ -379,6 +379,37 @@ static void test_allocation_failures(void)
 	free(text);
 }
 
+/* A file truncated (or grown) by another program while it is read is an I/O error, not a
+ * shorter export. */
+static void test_changed_while_read(void)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/shrinking.csv", tmpdir);
+	FILE *f = fopen(path, "w");
+	for (int i = 0; i < 400000; i++)
+		fprintf(f, "c%d,c%d\n", i, i + 1);
+	fclose(f);
+	rn_source *src;
+	rn_error err;
+	CHECK_INT(rn_source_open(&src, path, &err), RN_OK);
+	static char buf[1 << 16];
+	CHECK(rn_source_read(src, buf, sizeof buf, &err) > 0);
+	CHECK_INT(truncate(path, 100000), 0);
+	int64_t got;
+	while ((got = rn_source_read(src, buf, sizeof buf, &err)) > 0)
+		;
+	CHECK_INT(got, RN_EIO);
+	CHECK_CONTAINS(err.message, "file changed while being read");
+	rn_source_close(src);
+
+	/* unchanged, the same file reads to a clean end */
+	CHECK_INT(rn_source_open(&src, path, &err), RN_OK);
+	while ((got = rn_source_read(src, buf, sizeof buf, &err)) > 0)
+		;
+	CHECK_INT(got, 0);
+	rn_source_close(src);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/rn_test_source_XXXXXX");
@@ -391,6 +422,7 @@ int main(void)
 	test_zstd();
 	test_open_errors();
 	test_allocation_failures();
+	test_changed_while_read();
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
 	CHECK_INT(system(cmd), 0);

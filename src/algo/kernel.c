@@ -3,15 +3,21 @@
  * strongly connected components (Tarjan 1972) and the component-ordered linear solver
  * rn_solve_linear that PageRank, Katz and network value all use.
  *
- * Why a component-ordered solver rather than power iteration: referral graphs are forests or
- * near-DAGs (one can only refer someone who joins later).  Tarjan's algorithm completes a
- * component only after every component it reaches, which is exactly the order in which
- * x[u] = b[u] + s * sum w(u,v) c[v] x[v] can be evaluated once and be final.  The solve is
- * fused into the depth-first search: when a component completes, its successors are final,
- * so a single-node component costs one pass over its row (still warm from the search) and
- * a cyclic component is swept Gauss-Seidel style until it settles.  On a DAG the whole solve
- * is one search; power iteration needs ~log(tol)/log(d) = 142 passes for d = 0.85,
- * tol = 1e-10.  The cost is one random access per edge in the search plus one in the solve.
+ * Why an ordered solver rather than power iteration: referral graphs are forests or
+ * near-DAGs (one can only refer someone who joins later), and on a DAG
+ * x[u] = b[u] + s * sum w(u,v) c[v] x[v] can be evaluated once per node, children first, and
+ * be final.  Power iteration needs ~log(tol)/log(d) = 142 passes for d = 0.85, tol = 1e-10.
+ * rn_solve_linear works in three steps:
+ *   1. Kahn's topological sort by levels from the customers nobody referred (kahn_order):
+ *      every node no cycle leads into, level by level; large levels in parallel.
+ *   2. Tarjan's search over the rest (cycles and what lies below them), with the solve fused
+ *      in: a component completes only after every component it reaches, so its successors
+ *      are final; a single node is evaluated once, a cyclic component is swept Gauss-Seidel
+ *      style until it settles (solve_emit, solve_local).
+ *   3. The Kahn levels backwards, deepest first, each level's rows in parallel
+ *      (solve_acyclic).
+ * Kahn runs at memory throughput (the decrements of a row are independent loads) where the
+ * depth-first search runs at memory latency, which is why it takes the acyclic bulk.
  *
  * The search is iterative (explicit frames) so that million-deep referral chains do not
  * overflow the C stack; a frame keeps the node's low-link, so per node we hold only the
@@ -136,6 +142,13 @@ static int tarjan(const rn_graph *g, const uint32_t *done, uint32_t done_count, 
 				idx[child] = counter++;
 				calls[depth++] = (struct frame){off[child], child, idx[child]};
 				stack[top++] = child;
+				/* The search will read idx[] of every target of the new row and may
+				 * descend into any of them: start those misses now, together,
+				 * rather than one dependent miss at a time. */
+				for (uint64_t e = off[child]; e < off[child + 1]; e++) {
+					__builtin_prefetch(&idx[tgt[e]]);
+					__builtin_prefetch(&off[tgt[e]]);
+				}
 				continue;
 			}
 			uint32_t v = f->node, low = f->low;
@@ -392,15 +405,10 @@ static int solve_emit(void *ctx, const uint32_t *members, uint32_t count, uint32
 	}
 }
 
-/* Kahn's topological sort (Kahn 1962) from the customers nobody referred: order receives
- * every node that no cycle leads into, parents before children; returns how many.  The rest
- * (cycles and everything downstream of one) is closed under successors.  Unlike the
- * depth-first search, the decrements of one row are independent loads, so the pass runs at
- * memory throughput rather than latency: about 3x faster than Tarjan on shuffled ids. */
 /* Pops the level order[begin..end) and appends the nodes whose last parent it held.  Large
- * levels are split over threads: the decrements are atomic and each new node claims its slot
- * with an atomic increment, so the order inside the next level depends on the schedule, but
- * its set does not, and nothing computed from it depends on the order inside a level. */
+ * levels are split over threads: the decrements are atomic and new nodes are appended in
+ * batches, so the order inside the next level depends on the schedule, but its set does not,
+ * and nothing computed from it depends on the order inside a level. */
 static uint32_t kahn_level(const rn_graph *g, uint32_t *pending, uint32_t *order, uint32_t begin,
 			   uint32_t end, uint32_t tail)
 {
@@ -481,6 +489,12 @@ static uint32_t kahn_level(const rn_graph *g, uint32_t *pending, uint32_t *order
 	return shared_tail;
 }
 
+/* Kahn's topological sort (Kahn 1962) from the customers nobody referred: order receives
+ * every node that no cycle leads into, parents before children; *count says how many.  The
+ * rest (cycles and everything downstream of one) is closed under successors.  Unlike the
+ * depth-first search, the decrements of one row are independent loads, so the pass runs at
+ * memory throughput rather than latency: measured about 3x faster than Tarjan on 1e6
+ * shuffled ids. */
 static int kahn_order(const rn_graph *g, uint32_t *pending, uint32_t *order, uint32_t *count,
 		      uint32_t **level_end, uint32_t *levels)
 {

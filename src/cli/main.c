@@ -3,6 +3,7 @@
  */
 #include "cli/commands.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,17 +57,30 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 
 /* Test builds (RN_TEST_HOOKS, on in the sanitizer build) let a test make the Nth allocation of
  * a whole command fail: REFNET_ALLOC_FAIL_AT=N refnet ... (tests/cli/alloc.sh). */
+#ifdef RN_TEST_HOOKS
+static void print_alloc_count(void)
+{
+	fprintf(stderr, "refnet: %llu allocation calls\n", (unsigned long long)rn_alloc_count());
+}
+#endif
+
 static void test_hooks(void)
 {
 #ifdef RN_TEST_HOOKS
 	const char *at = getenv("REFNET_ALLOC_FAIL_AT");
 	if (at && *at)
 		rn_alloc_fail_at(strtoull(at, NULL, 10), 0);
+	/* REFNET_ALLOC_FAIL_AT=0 counts: the number of allocation calls is printed at exit */
+	if (at && !strcmp(at, "0"))
+		atexit(print_alloc_count);
 #endif
 }
 
 int main(int argc, char **argv)
 {
+	/* A closed pipe on stdout is an output error like any other: the write fails with EPIPE
+	 * and the command reports it (exit 74) instead of dying silently by signal. */
+	signal(SIGPIPE, SIG_IGN);
 	test_hooks();
 	if (argc < 2) {
 		usage(stderr);
@@ -85,9 +99,17 @@ int main(int argc, char **argv)
 #endif
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (!strcmp(name, commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(name, commands[i].name))
+			continue;
+		int status = commands[i].run(argc - 1, argv + 1);
+		/* Output that did not reach stdout (full disk, closed pipe) fails the command. */
+		if ((fflush(stdout) != 0 || ferror(stdout)) && status == 0) {
+			fprintf(stderr, "refnet: cannot write standard output\n");
+			status = 74;
+		}
+		return status;
+	}
 	fprintf(stderr, "refnet: unknown command '%s'\n", name);
 	usage(stderr);
 	return 64;

@@ -46,6 +46,7 @@ struct rn_source {
 	unsigned char *chunk; /* owned input buffer (files only) */
 	bool in_eof;	      /* the underlying file or memory has no more bytes */
 	uint64_t raw_bytes;
+	uint64_t file_bytes; /* size of a regular file when opened, UINT64_MAX otherwise */
 	size_t read_limit; /* test hook: at most this many bytes per read, 0 = none */
 	z_stream zs;
 	bool zs_ready;
@@ -84,6 +85,21 @@ static int io_error(rn_source *src, rn_error *err, const char *what)
 	return rn_error_set(err, RN_EIO, src->name, 0, 0, "%s: %s", what, strerror(errno));
 }
 
+/* The end of a regular file: it must be as long as when it was opened.  A file truncated or
+ * extended by another program while refnet reads it would otherwise pass for a complete
+ * (shorter or mixed) export. */
+static int end_of_file(rn_source *src, rn_error *err)
+{
+	src->in_eof = true;
+	if (src->file_bytes != UINT64_MAX && src->raw_bytes != src->file_bytes)
+		return rn_error_set(err, RN_EIO, src->name, 0, 0,
+				    "file changed while being read (%llu bytes when opened, %llu "
+				    "read)",
+				    (unsigned long long)src->file_bytes,
+				    (unsigned long long)src->raw_bytes);
+	return RN_OK;
+}
+
 /* Refills the file chunk when everything in it has been consumed.  Memory sources hold all
  * their bytes from the start, so for them this only marks the end. */
 static int fill_input(rn_source *src, rn_error *err)
@@ -101,11 +117,9 @@ static int fill_input(rn_source *src, rn_error *err)
 			continue;
 		if (n < 0)
 			return io_error(src, err, "read failed");
-		if (n == 0)
-			src->in_eof = true;
 		src->in_len = (size_t)n;
 		src->raw_bytes += (uint64_t)n;
-		return RN_OK;
+		return n == 0 ? end_of_file(src, err) : RN_OK;
 	}
 }
 
@@ -119,10 +133,10 @@ static int fill_at_least(rn_source *src, size_t want, rn_error *err)
 			continue;
 		if (n < 0)
 			return io_error(src, err, "read failed");
-		if (n == 0)
-			src->in_eof = true;
 		src->in_len += (size_t)n;
 		src->raw_bytes += (uint64_t)n;
+		if (n == 0)
+			return end_of_file(src, err);
 	}
 	return RN_OK;
 }
@@ -166,6 +180,7 @@ static int new_source(rn_source **out, const char *name, rn_error *err)
 		return RN_ENOMEM;
 	}
 	src->fd = -1;
+	src->file_bytes = UINT64_MAX;
 	*out = src;
 	return RN_OK;
 }
@@ -194,6 +209,7 @@ int rn_source_open(rn_source **out, const char *path, rn_error *err)
 		return rc;
 	}
 	src->fd = fd;
+	src->file_bytes = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : UINT64_MAX;
 	src->chunk = rn_malloc(CHUNK_BYTES);
 	if (!src->chunk) {
 		rn_source_close(src);
@@ -257,8 +273,11 @@ static int64_t read_plain(rn_source *src, unsigned char *buf, size_t cap, rn_err
 			continue;
 		if (n < 0)
 			return io_error(src, err, "read failed");
-		if (n == 0)
-			src->in_eof = true;
+		if (n == 0) {
+			int rc = end_of_file(src, err);
+			if (rc != RN_OK)
+				return rc;
+		}
 		src->raw_bytes += (uint64_t)n;
 		return n;
 	}

@@ -944,6 +944,10 @@ int rn_report_run(const rn_config *cfg, const rn_report_options *opt, rn_report_
 			rc = fill_result(a, target, res, err);
 		if (rc == RN_OK)
 			rc = write_file(&dir, "manifest.json", w_manifest, a, NULL, err);
+		/* everything that can fail happens before the commit: a run that reports an
+		 * error never leaves a report behind */
+		if (rc == RN_OK)
+			rc = fill_result(a, target, res, err);
 		if (rc == RN_OK)
 			rc = rn_outdir_commit(&dir, err);
 		rn_outdir_abort(&dir);

@@ -55,4 +55,12 @@ printf 'RNBGRAPH-not-really' > "$tmp/fake.rnb"
 check "corrupt rnb" 65 "$(status "$refnet" info "$tmp/fake.rnb")"
 check "convert needs -o" 64 "$(status "$refnet" convert "$tmp/r.csv")"
 check "convert unwritable" 73 "$(status "$refnet" convert "$tmp/r.csv" -o /nonexistent/x.rnb)"
+
+# output errors: a full disk and a closed pipe are exit 74 with a message, not a silent death
+"$refnet" info "$tmp/r.csv" --format json >/dev/full 2>"$tmp/err"; rc=$?
+check "stdout full" 74 "$rc"
+grep -q 'cannot write standard output' "$tmp/err" || { echo "FAIL full disk message"; fail=1; }
+awk 'BEGIN { print "referrer,referred"; for (i = 0; i < 50000; i++) print "c" i ",c" i + 1 }' > "$tmp/chain.csv"
+"$refnet" rank "$tmp/chain.csv" 2>"$tmp/err" | head -n 1 >/dev/null
+check "closed pipe" 74 "${PIPESTATUS[0]}"
 exit $fail

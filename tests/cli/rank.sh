@@ -63,6 +63,15 @@ check "katz alpha too large" "$?" 64
 grep -q "alpha must be below 1/lambda_max = 1" "$work/err" || { echo "FAIL katz message: $(cat "$work/err")" >&2; fail=1; }
 "$refnet" rank "$work/cycle.csv" --metrics pagerank,reach --katz-alpha 1 > "$work/out2.csv"
 check "katz not computed when not asked" "$?" 0
+# A binary snapshot of the same referrals ranks identically.
+if "$refnet" convert "$work/chain.csv" -o "$work/chain.rnb" 2> /dev/null; then
+	"$refnet" rank "$work/chain.rnb" --katz-alpha 0.5 > "$work/out_rnb.csv"
+	check "snapshot exit" "$?" 0
+	check "snapshot output" "$(cmp -s "$work/out.csv" "$work/out_rnb.csv" && echo same)" same
+else
+	echo "FAIL refnet convert" >&2
+	fail=1
+fi
 "$refnet" rank --help > /dev/null
 check "help" "$?" 0
 exit $fail
