@@ -938,10 +938,6 @@ int rn_report_run(const rn_config *cfg, const rn_report_options *opt, rn_report_
 		 * manifest is always written: it marks the folder as a refnet report */
 		stage_end(a, "write", t);
 		a->seconds += a->stages[a->stage_count - 1].seconds;
-		/* everything that can fail happens before the commit, so that a failed run
-		 * never leaves a report behind */
-		if (rc == RN_OK)
-			rc = fill_result(a, target, res, err);
 		if (rc == RN_OK)
 			rc = write_file(&dir, "manifest.json", w_manifest, a, NULL, err);
 		/* everything that can fail happens before the commit: a run that reports an
