@@ -65,8 +65,8 @@ static char *table(const rn_config *cfg, rn_analysis_depth depth, bool roi, int 
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&buf, &len);
-	*status = roi ? rn_analysis_write_roi_csv(a, mem, err)
-		      : rn_analysis_write_value_csv(a, mem, err);
+	*status =
+	    roi ? rn_analysis_write_roi_csv(a, mem, err) : rn_analysis_write_value_csv(a, mem, err);
 	fclose(mem);
 	rn_analysis_free(a);
 	return buf;

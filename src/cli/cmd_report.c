@@ -20,16 +20,15 @@
 
 static void report_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: refnet report [CONFIG.yaml] [--quiet] [--threads N] [--out DIR]\n\n"
-		"Runs the configured analysis (load, centrality, value, ROI) and writes the\n"
-		"report folder (report.dir of the configuration) atomically. Without CONFIG,\n"
-		"the built-in default configuration runs on the bundled sample data and the\n"
-		"report goes to ./refnet-report.\n\n"
-		"  -q, --quiet      no progress and no summary\n"
-		"  -t, --threads N  worker threads (default: all cores)\n"
-		"  -o, --out DIR    write the report here instead of report.dir\n"
-		"  -h, --help       show this help\n");
+	fprintf(out, "usage: refnet report [CONFIG.yaml] [--quiet] [--threads N] [--out DIR]\n\n"
+		     "Runs the configured analysis (load, centrality, value, ROI) and writes the\n"
+		     "report folder (report.dir of the configuration) atomically. Without CONFIG,\n"
+		     "the built-in default configuration runs on the bundled sample data and the\n"
+		     "report goes to ./refnet-report.\n\n"
+		     "  -q, --quiet      no progress and no summary\n"
+		     "  -t, --threads N  worker threads (default: all cores)\n"
+		     "  -o, --out DIR    write the report here instead of report.dir\n"
+		     "  -h, --help       show this help\n");
 }
 
 typedef struct progress_state {
@@ -73,8 +72,7 @@ static void summary(const rn_report_result *r)
 {
 	printf("Report written to %s/report.html. %u customers, %llu referral edges, %u "
 	       "cascades (largest %u customers)",
-	       r->dir, r->customers, (unsigned long long)r->edges, r->cascades,
-	       r->largest_cascade);
+	       r->dir, r->customers, (unsigned long long)r->edges, r->cascades, r->largest_cascade);
 	if (r->top_influencer)
 		printf("; top influencer %s", r->top_influencer);
 	if (r->has_value)
@@ -91,11 +89,11 @@ static void summary(const rn_report_result *r)
 int cmd_report(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"quiet", no_argument, NULL, 'q'},
-		{"threads", required_argument, NULL, 't'},
-		{"out", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	bool quiet = false;
 	rn_report_options opt;

@@ -14,20 +14,21 @@
 
 static void roi_usage(FILE *out)
 {
-	fprintf(out, "usage: refnet roi CONFIG.yaml [-o FILE]\n\n"
-		     "ROI per campaign, per channel and of the referral programme as CSV:\n"
-		     "group, name, spend, customers, cac, value_direct, value_network, roi_direct,\n"
-		     "roi_total, wom_multiplier. Needs customers, spend and customer value.\n\n"
-		     "  -o, --output FILE  write to FILE instead of standard output\n"
-		     "  -h, --help         show this help\n");
+	fprintf(out,
+		"usage: refnet roi CONFIG.yaml [-o FILE]\n\n"
+		"ROI per campaign, per channel and of the referral programme as CSV:\n"
+		"group, name, spend, customers, cac, value_direct, value_network, roi_direct,\n"
+		"roi_total, wom_multiplier. Needs customers, spend and customer value.\n\n"
+		"  -o, --output FILE  write to FILE instead of standard output\n"
+		"  -h, --help         show this help\n");
 }
 
 int cmd_roi(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *output = NULL;
 	int c;
@@ -42,7 +43,8 @@ int cmd_roi(int argc, char **argv)
 			roi_usage(stdout);
 			return 0;
 		case ':':
-			return cli_usage_error("roi", "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error("roi", "option '%s' needs a value",
+					       argv[optind - 1]);
 		default:
 			return cli_usage_error("roi", "unknown option '%s'", argv[optind - 1]);
 		}

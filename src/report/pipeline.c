@@ -72,27 +72,38 @@ const char *rn_pl_basename(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-static const double *sort_key;
+typedef struct ranked {
+	double key;
+	uint32_t v;
+} ranked;
 
+/* Descending key, ties by ascending index: a total order, so qsort's instability is moot. */
 static int by_rank(const void *pa, const void *pb)
 {
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	if (sort_key[a] != sort_key[b])
-		return sort_key[a] > sort_key[b] ? -1 : 1;
-	return a < b ? -1 : a > b;
+	const ranked *a = pa, *b = pb;
+	if (a->key != b->key)
+		return a->key > b->key ? -1 : 1;
+	return a->v < b->v ? -1 : a->v > b->v;
 }
 
-int rn_pl_top_influencers(const rn_analysis *a, uint32_t limit, uint32_t **order,
-			  uint32_t *count, rn_error *err)
+int rn_pl_top_influencers(const rn_analysis *a, uint32_t limit, uint32_t **order, uint32_t *count,
+			  rn_error *err)
 {
+	*count = 0;
 	*order = rn_malloc_array(a->n ? a->n : 1, sizeof **order);
-	if (!*order)
+	ranked *r = rn_malloc_array(a->n ? a->n : 1, sizeof *r);
+	if (!*order || !r) {
+		rn_free(*order);
+		rn_free(r);
+		*order = NULL;
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
+	}
 	for (uint32_t v = 0; v < a->n; v++)
-		(*order)[v] = v;
-	/* qsort is not stable, but the comparison is total (ties broken by index). */
-	sort_key = a->pagerank;
-	qsort(*order, a->n, sizeof **order, by_rank);
+		r[v] = (ranked){a->pagerank[v], v};
+	qsort(r, a->n, sizeof *r, by_rank);
+	for (uint32_t v = 0; v < a->n; v++)
+		(*order)[v] = r[v].v;
+	rn_free(r);
 	*count = a->n < limit ? a->n : limit;
 	return RN_OK;
 }
@@ -365,8 +376,8 @@ static int stage_value(rn_analysis *a, rn_error *err)
 	rn_clv_options_default(&co);
 	co.model = a->model;
 	co.time_unit = (rn_time_unit)cfg->value.time_unit;
-	co.calibration_end = cfg->value.has_calibration_end ? cfg->value.calibration_end
-							    : RN_DATE_NONE;
+	co.calibration_end =
+	    cfg->value.has_calibration_end ? cfg->value.calibration_end : RN_DATE_NONE;
 	co.horizon = cfg->value.horizon;
 	co.discount_rate = cfg->value.discount_rate;
 	co.margin = cfg->value.margin;
@@ -403,13 +414,14 @@ static int stage_referral(rn_analysis *a, rn_error *err)
 	par.generation_decay = cfg->referral.generation_decay;
 	par.horizon_days = (int32_t)cfg->referral.horizon_days;
 	par.discount_rate = cfg->referral.discount_rate;
-	rc = rn_referral_value_compute(&a->rv, &a->attr, a->clv.clv, a->ds.customers.acquired,
-				       &par, a->paid_cac, a->paid_cac_defined, err);
+	rc = rn_referral_value_compute(&a->rv, &a->attr, a->clv.clv, a->ds.customers.acquired, &par,
+				       a->paid_cac, a->paid_cac_defined, err);
 	if (rc)
 		return rc;
 	const rn_attribution *t = &a->attr;
-	if (t->late_rows && rn_pl_warn(a, "%llu referral rows dated after the referred "
-					  "customer's acquisition credit nobody",
+	if (t->late_rows && rn_pl_warn(a,
+				       "%llu referral rows dated after the referred "
+				       "customer's acquisition credit nobody",
 				       (unsigned long long)t->late_rows))
 		return nomem(err);
 	if (t->unattributed_customers &&
@@ -480,14 +492,15 @@ static int stage_centrality(rn_analysis *a, rn_error *err)
 	rn_reach_options ro;
 	rn_reach_options_default(&ro);
 	ro.exact_max_nodes = cfg->centrality.reach.exact_max_nodes > UINT32_MAX
-				     ? UINT32_MAX
-				     : (uint32_t)cfg->centrality.reach.exact_max_nodes;
+				 ? UINT32_MAX
+				 : (uint32_t)cfg->centrality.reach.exact_max_nodes;
 	rc = rn_reach(&a->graph, &ro, a->reach, &a->reach_method, err);
 	if (rc)
 		return rc;
 	if (a->reach_method == RN_REACH_HLL &&
-	    rn_pl_warn(a, "reach is a HyperLogLog estimate (relative standard error %.1f %%): "
-			  "the graph has cycles and more than %llu customers",
+	    rn_pl_warn(a,
+		       "reach is a HyperLogLog estimate (relative standard error %.1f %%): "
+		       "the graph has cycles and more than %llu customers",
 		       100.0 * rn_hll_relative_error(ro.hll_precision),
 		       (unsigned long long)ro.exact_max_nodes))
 		return nomem(err);
@@ -497,8 +510,9 @@ static int stage_centrality(rn_analysis *a, rn_error *err)
 		return rc;
 	a->has_centrality = true;
 	if (a->cascades.unrooted &&
-	    rn_pl_warn(a, "%u customers sit on referral cycles no outside customer started: "
-			  "they belong to no cascade",
+	    rn_pl_warn(a,
+		       "%u customers sit on referral cycles no outside customer started: "
+		       "they belong to no cascade",
 		       a->cascades.unrooted))
 		return nomem(err);
 	return RN_OK;
@@ -562,15 +576,13 @@ static void make_verdict(rn_analysis *a)
 		 "cascades of ad-acquired customers counted.",
 		 a->wom_wins ? "Yes, word of mouth beat advertising"
 			     : "No, advertising beat word of mouth",
-		 100.0 * pr->roi_total, pr->spend, pr->cac, 100.0 * p->roi_total, p->spend,
-		 p->cac);
+		 100.0 * pr->roi_total, pr->spend, pr->cac, 100.0 * p->roi_total, p->spend, p->cac);
 }
 
 static int stage_roi(rn_analysis *a, rn_error *err)
 {
 	if (!a->ds.has_customers || !a->ds.has_spend || !a->has_value) {
-		snprintf(a->roi_reason, sizeof a->roi_reason,
-			 "ROI was not computed: it needs %s.",
+		snprintf(a->roi_reason, sizeof a->roi_reason, "ROI was not computed: it needs %s.",
 			 !a->ds.has_customers ? "a customers table (inputs.customers)"
 			 : !a->ds.has_spend   ? "a spend table (inputs.spend)"
 					      : "customer value");
@@ -591,18 +603,19 @@ static int stage_roi(rn_analysis *a, rn_error *err)
 		       r->campaigns_without_customers, r->spend_without_customers))
 		return nomem(err);
 	if (r->spend_rows_without_channel &&
-	    rn_pl_warn(a, "%llu spend rows (%.2f) name no channel: counted for their campaign "
-			  "only",
-		       (unsigned long long)r->spend_rows_without_channel,
-		       r->spend_without_channel))
+	    rn_pl_warn(a,
+		       "%llu spend rows (%.2f) name no channel: counted for their campaign "
+		       "only",
+		       (unsigned long long)r->spend_rows_without_channel, r->spend_without_channel))
 		return nomem(err);
 	if (r->transactions_before_acquisition &&
 	    rn_pl_warn(a, "%llu transactions are dated before the customer's acquisition",
 		       (unsigned long long)r->transactions_before_acquisition))
 		return nomem(err);
 	if (r->referred_with_campaign &&
-	    rn_pl_warn(a, "%llu referred customers also name a campaign: counted in both the "
-			  "programme and the campaign",
+	    rn_pl_warn(a,
+		       "%llu referred customers also name a campaign: counted in both the "
+		       "programme and the campaign",
 		       (unsigned long long)r->referred_with_campaign))
 		return nomem(err);
 	return RN_OK;
@@ -636,17 +649,33 @@ static int stage_mix(rn_analysis *a, rn_error *err)
 		snprintf(a->mix_reason, sizeof a->mix_reason,
 			 "The marketing-mix model was not fitted: %.400s.", mix_err.message);
 		return rn_pl_warn(a, "marketing-mix model not fitted: %s", mix_err.message)
-			       ? nomem(err)
-			       : RN_OK;
+			   ? nomem(err)
+			   : RN_OK;
 	}
 	if (rc) {
 		*err = mix_err;
 		return rc;
 	}
 	a->has_mix = true;
+	/* An incremental count outside [0, acquisitions] cannot be true: the fit is not
+	 * identified on these data (too little variation in spend), and the reader is told. */
+	for (uint32_t i = 0; i < a->mix.count; i++) {
+		const rn_mix_channel *c = &a->mix.channels[i];
+		if (!c->contribution.defined)
+			continue;
+		if ((c->contribution.value < 0.0 || c->contribution.value > c->acquisitions) &&
+		    rn_pl_warn(a,
+			       "marketing-mix model, channel '%s': %.1f incremental customers "
+			       "against %.0f acquired, so its figures are not credible on these "
+			       "data",
+			       rn_pl_channel(a, c->channel), c->contribution.value,
+			       c->acquisitions))
+			return nomem(err);
+	}
 	if (a->mix.customers_undated &&
-	    rn_pl_warn(a, "%llu customers of a modelled channel have no acquisition date: left "
-			  "out of the mix model",
+	    rn_pl_warn(a,
+		       "%llu customers of a modelled channel have no acquisition date: left "
+		       "out of the mix model",
 		       (unsigned long long)a->mix.customers_undated))
 		return nomem(err);
 	return RN_OK;
@@ -690,13 +719,13 @@ int rn_analysis_run(rn_analysis **out, const rn_config *cfg, rn_analysis_depth d
 		omp_set_num_threads(a->opt.threads);
 	double t0 = rn_now(), t;
 	int rc;
-#define STAGE(name, call)                       \
-	do {                                    \
-		t = stage_begin(a, name);       \
-		rc = (call);                    \
-		if (rc)                         \
-			goto fail;              \
-		stage_end(a, name, t);          \
+#define STAGE(name, call)                                                                          \
+	do {                                                                                       \
+		t = stage_begin(a, name);                                                          \
+		rc = (call);                                                                       \
+		if (rc)                                                                            \
+			goto fail;                                                                 \
+		stage_end(a, name, t);                                                             \
 	} while (0)
 	STAGE("load", stage_load(a, err));
 	STAGE("graph", stage_graph(a, err));
@@ -765,8 +794,10 @@ static int write_file(rn_outdir *dir, const char *name, file_writer fn, const rn
 static int w_customers(const rn_analysis *a, const void *arg, FILE *out, rn_error *err)
 {
 	(void)arg;
-	(void)err;
-	return rn_pl_write_customers_csv(a, out);
+	int rc = rn_pl_write_customers_csv(a, out);
+	return rc ? rn_error_set(err, rc, "customers.csv", 0, 0, "cannot write: %s",
+				 rn_strerror(rc))
+		  : RN_OK;
 }
 
 static int w_group(const rn_analysis *a, const void *arg, FILE *out, rn_error *err)
@@ -838,8 +869,8 @@ static int write_outputs(rn_analysis *a, rn_outdir *dir, rn_error *err)
 			return rc;
 	}
 	if (cfg->report.graph_export != RN_EXPORT_NONE) {
-		const char *name = cfg->report.graph_export == RN_EXPORT_GRAPHML ? "graph.graphml"
-										   : "graph.gexf";
+		const char *name =
+		    cfg->report.graph_export == RN_EXPORT_GRAPHML ? "graph.graphml" : "graph.gexf";
 		rc = write_file(dir, name, w_graph, a, &cfg->report.graph_export, err);
 		if (rc)
 			return rc;
@@ -847,8 +878,7 @@ static int write_outputs(rn_analysis *a, rn_outdir *dir, rn_error *err)
 	return RN_OK;
 }
 
-static int fill_result(const rn_analysis *a, const char *dir, rn_report_result *res,
-		       rn_error *err)
+static int fill_result(const rn_analysis *a, const char *dir, rn_report_result *res, rn_error *err)
 {
 	memset(res, 0, sizeof *res);
 	res->dir = rn_strdup(dir);
@@ -933,7 +963,7 @@ int rn_analysis_write_value_csv(const rn_analysis *a, FILE *out, rn_error *err)
 				       a->value_reason);
 	rn_csv_writer w;
 	rn_csvw_init(&w, out);
-	static const char *const names[] = {"customer", "clv",	"crv",
+	static const char *const names[] = {"customer",	     "clv", "crv",
 					    "network_value", "rlv", "quadrant"};
 	rn_csvw_header(&w, 6, names);
 	for (uint32_t v = 0; v < a->n; v++) {
@@ -967,14 +997,20 @@ int rn_pl_write_group_csv(const rn_analysis *a, rn_cfg_group group, FILE *out)
 	rn_csv_writer w;
 	rn_csvw_init(&w, out);
 	const char *names[] = {group == RN_GROUP_CAMPAIGN ? "campaign" : "channel",
-			       "spend",	      "customers",  "cac",	 "value_direct",
-			       "value_network", "roi_direct", "roi_total", "wom_multiplier"};
+			       "spend",
+			       "customers",
+			       "cac",
+			       "value_direct",
+			       "value_network",
+			       "roi_direct",
+			       "roi_total",
+			       "wom_multiplier"};
 	rn_csvw_header(&w, 9, names);
 	uint32_t count = group == RN_GROUP_CAMPAIGN ? a->roi.n_campaigns : a->roi.n_channels;
 	const rn_roi_row *rows = group == RN_GROUP_CAMPAIGN ? a->roi.campaigns : a->roi.channels;
 	for (uint32_t i = 0; i < count; i++) {
 		rn_csvw_text(&w, group == RN_GROUP_CAMPAIGN ? rn_pl_campaign(a, i)
-							   : rn_pl_channel(a, i));
+							    : rn_pl_channel(a, i));
 		roi_cells(&w, &rows[i]);
 		rn_csvw_end_row(&w);
 	}
@@ -987,10 +1023,9 @@ int rn_analysis_write_roi_csv(const rn_analysis *a, FILE *out, rn_error *err)
 		return rn_error_set(err, RN_ECONFIG, a->cfg->source, 0, 0, "%s", a->roi_reason);
 	rn_csv_writer w;
 	rn_csvw_init(&w, out);
-	static const char *const names[] = {"group",	     "name",	       "spend",
-					    "customers",     "cac",	       "value_direct",
-					    "value_network", "roi_direct",     "roi_total",
-					    "wom_multiplier"};
+	static const char *const names[] = {
+	    "group",	    "name",	     "spend",	   "customers", "cac",
+	    "value_direct", "value_network", "roi_direct", "roi_total", "wom_multiplier"};
 	rn_csvw_header(&w, 10, names);
 	for (uint32_t i = 0; i < a->roi.n_campaigns; i++) {
 		rn_csvw_text(&w, "campaign");
@@ -1019,31 +1054,31 @@ int rn_analysis_write_roi_csv(const rn_analysis *a, FILE *out, rn_error *err)
  * both and compares the outputs byte for byte); report.dir is left at its default, resolved
  * against the working directory. */
 static const char default_config[] =
-	"title: \"Referral analysis of the sample shop\"\n"
-	"inputs:\n"
-	"  customers: customers.csv\n"
-	"  referrals: referrals.csv\n"
-	"  transactions: transactions.csv\n"
-	"  spend: spend.csv\n"
-	"value:\n"
-	"  model: bgnbd\n"
-	"  time_unit: week\n"
-	"  horizon: 52\n"
-	"  discount_rate: 0.10\n"
-	"  margin: 0.3\n"
-	"referral:\n"
-	"  attribution: equal\n"
-	"  incremental_share: 0.5\n"
-	"  acquisition_cost_saved: auto\n"
-	"  generation_decay: 0.5\n"
-	"  horizon_days: 365\n"
-	"  discount_rate: 0.15\n"
-	"roi:\n"
-	"  group_by: [campaign, channel]\n"
-	"  mix_model: {enabled: true, adstock_max_lag: 8, bootstrap: 200, seed: 1}\n"
-	"report:\n"
-	"  formats: [html, md, csv, json]\n"
-	"  top: 25\n";
+    "title: \"Referral analysis of the sample shop\"\n"
+    "inputs:\n"
+    "  customers: customers.csv\n"
+    "  referrals: referrals.csv\n"
+    "  transactions: transactions.csv\n"
+    "  spend: spend.csv\n"
+    "value:\n"
+    "  model: bgnbd\n"
+    "  time_unit: week\n"
+    "  horizon: 52\n"
+    "  discount_rate: 0.10\n"
+    "  margin: 0.3\n"
+    "referral:\n"
+    "  attribution: equal\n"
+    "  incremental_share: 0.5\n"
+    "  acquisition_cost_saved: auto\n"
+    "  generation_decay: 0.5\n"
+    "  horizon_days: 365\n"
+    "  discount_rate: 0.15\n"
+    "roi:\n"
+    "  group_by: [campaign, channel]\n"
+    "  mix_model: {enabled: true, adstock_max_lag: 8, bootstrap: 200, seed: 1}\n"
+    "report:\n"
+    "  formats: [html, md, csv, json]\n"
+    "  top: 25\n";
 
 int rn_report_default_config(rn_config *cfg, const char *sample_dir, rn_error *err)
 {

@@ -19,6 +19,7 @@
 
 #define TOP_CHART_MAX 25u
 #define CURVE_POINTS 41u
+#define SCATTER_MAX 2000u
 
 typedef struct builder {
 	const rn_analysis *a;
@@ -27,10 +28,10 @@ typedef struct builder {
 } builder;
 
 /* Every rn_doc call goes through here: the first failure sticks and later calls are no-ops. */
-#define ADD(b, call)                       \
-	do {                               \
-		if ((b)->rc == RN_OK)      \
-			(b)->rc = (call);  \
+#define ADD(b, call)                                                                               \
+	do {                                                                                       \
+		if ((b)->rc == RN_OK)                                                              \
+			(b)->rc = (call);                                                          \
 	} while (0)
 
 static void para(builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -68,8 +69,8 @@ static void headline(builder *b)
 	size_t used = 0;
 	for (int i = 0; i < 4 && used < sizeof inputs; i++)
 		if (a->inputs[i].path)
-			used += (size_t)snprintf(inputs + used, sizeof inputs - used, "%s%s (%llu rows)",
-						 used ? ", " : "",
+			used += (size_t)snprintf(inputs + used, sizeof inputs - used,
+						 "%s%s (%llu rows)", used ? ", " : "",
 						 rn_pl_basename(a->inputs[i].path),
 						 (unsigned long long)a->inputs[i].rows);
 	para(b, "Inputs: %s.", inputs);
@@ -132,8 +133,9 @@ static void influencers(builder *b)
 	ADD(b, rn_pl_top_influencers(a, (uint32_t)cfg->report.top, &order, &count, NULL));
 	if (b->rc)
 		return;
-	static const char *const names[] = {"Rank", "Customer", "Referrals", "Referral weight",
-					    "PageRank", "Katz", "Reach", "CLV", "Network value"};
+	static const char *const names[] = {
+	    "Rank", "Customer", "Referrals", "Referral weight", "PageRank",
+	    "Katz", "Reach",	"CLV",	     "Network value"};
 	static const rn_col_type types[] = {RN_COL_INTEGER, RN_COL_TEXT,    RN_COL_INTEGER,
 					    RN_COL_DECIMAL, RN_COL_DECIMAL, RN_COL_DECIMAL,
 					    RN_COL_INTEGER, RN_COL_MONEY,   RN_COL_MONEY};
@@ -143,15 +145,15 @@ static void influencers(builder *b)
 	for (uint32_t i = 0; i < count && b->rc == RN_OK; i++) {
 		uint32_t v = order[i];
 		rn_cell row[9] = {
-			{NULL, i + 1.0},
-			{rn_pl_customer(a, v), 0},
-			{NULL, out_degree(a, v)},
-			{NULL, a->graph.out_weight[v]},
-			{NULL, a->pagerank[v]},
-			{NULL, a->katz[v]},
-			{NULL, a->reach[v]},
-			{NULL, a->has_value ? a->clv.clv[v] : NAN},
-			{NULL, a->has_value ? a->rv.network_value[v] : NAN},
+		    {NULL, i + 1.0},
+		    {rn_pl_customer(a, v), 0},
+		    {NULL, out_degree(a, v)},
+		    {NULL, a->graph.out_weight[v]},
+		    {NULL, a->pagerank[v]},
+		    {NULL, a->katz[v]},
+		    {NULL, a->reach[v]},
+		    {NULL, a->has_value ? a->clv.clv[v] : NAN},
+		    {NULL, a->has_value ? a->rv.network_value[v] : NAN},
 		};
 		ADD(b, rn_doc_row(b->doc, row));
 	}
@@ -229,17 +231,19 @@ static void influencers(builder *b)
 	rn_histogram_free(&h);
 }
 
-static const rn_cascades *sort_cascades;
+typedef struct cascade_key {
+	uint32_t size, depth, index;
+} cascade_key;
 
+/* Largest first, then deepest, then by cascade index: a total order. */
 static int by_size(const void *pa, const void *pb)
 {
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	const rn_cascades *c = sort_cascades;
-	if (c->size[a] != c->size[b])
-		return c->size[a] > c->size[b] ? -1 : 1;
-	if (c->depth[a] != c->depth[b])
-		return c->depth[a] > c->depth[b] ? -1 : 1;
-	return a < b ? -1 : a > b;
+	const cascade_key *a = pa, *b = pb;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	if (a->depth != b->depth)
+		return a->depth > b->depth ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
 }
 
 static void cascades(builder *b)
@@ -264,14 +268,13 @@ static void cascades(builder *b)
 	     c->count, with, largest, deepest);
 	if (!with)
 		return;
-	uint32_t *idx = rn_malloc_array(c->count, sizeof *idx);
+	cascade_key *idx = rn_malloc_array(c->count, sizeof *idx);
 	if (!idx) {
 		b->rc = RN_ENOMEM;
 		return;
 	}
 	for (uint32_t i = 0; i < c->count; i++)
-		idx[i] = i;
-	sort_cascades = c;
+		idx[i] = (cascade_key){c->size[i], c->depth[i], i};
 	qsort(idx, c->count, sizeof *idx, by_size);
 	static const char *const names[] = {"Root customer", "Size", "Depth",
 					    "Structural virality"};
@@ -279,7 +282,7 @@ static void cascades(builder *b)
 					    RN_COL_DECIMAL};
 	ADD(b, rn_doc_table(b->doc, "Largest cascades", 4, names, types));
 	for (uint32_t i = 0; i < 10 && i < with && b->rc == RN_OK; i++) {
-		uint32_t k = idx[i];
+		uint32_t k = idx[i].index;
 		rn_cell row[4] = {{rn_pl_customer(a, c->root[k]), 0},
 				  {NULL, c->size[k]},
 				  {NULL, c->depth[k]},
@@ -290,7 +293,7 @@ static void cascades(builder *b)
 
 	/* sizes >= 2 in power-of-two bins [2^i, 2^(i+1)) */
 	uint32_t bins = 1;
-	while (bins < 32 && (1u << (bins + 1)) <= largest)
+	while (bins < 32 && (1ull << (bins + 1)) <= largest)
 		bins++;
 	double edges[34], counts[33];
 	for (uint32_t i = 0; i <= bins; i++)
@@ -363,15 +366,15 @@ static void value(builder *b)
 			const char *model, *name;
 			double est, se;
 		} rows[] = {
-			{"BG/NBD", "r", f->params.r, f->se.r},
-			{"BG/NBD", "alpha", f->params.alpha, f->se.alpha},
-			{"BG/NBD", "a", f->params.a, f->se.a},
-			{"BG/NBD", "b", f->params.b, f->se.b},
-			{"BG/NBD", "log-likelihood", f->loglik, NAN},
-			{"Gamma-Gamma", "p", g->params.p, g->se.p},
-			{"Gamma-Gamma", "q", g->params.q, g->se.q},
-			{"Gamma-Gamma", "v (gamma)", g->params.v, g->se.v},
-			{"Gamma-Gamma", "log-likelihood", g->loglik, NAN},
+		    {"BG/NBD", "r", f->params.r, f->se.r},
+		    {"BG/NBD", "alpha", f->params.alpha, f->se.alpha},
+		    {"BG/NBD", "a", f->params.a, f->se.a},
+		    {"BG/NBD", "b", f->params.b, f->se.b},
+		    {"BG/NBD", "log-likelihood", f->loglik, NAN},
+		    {"Gamma-Gamma", "p", g->params.p, g->se.p},
+		    {"Gamma-Gamma", "q", g->params.q, g->se.q},
+		    {"Gamma-Gamma", "v (gamma)", g->params.v, g->se.v},
+		    {"Gamma-Gamma", "log-likelihood", g->loglik, NAN},
 		};
 		for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 			rn_cell row[4] = {{rows[i].model, 0},
@@ -414,13 +417,29 @@ static void value(builder *b)
 				  {NULL, q[i] ? sum_crv[i] / (double)q[i] : NAN}};
 		ADD(b, rn_doc_row(b->doc, row));
 	}
-	rn_series s = {"Customers", a->n, a->clv.clv, a->rv.crv, true, false};
+	/* At most SCATTER_MAX customers, evenly spaced in index order (rn_sample_index), so
+	 * that the SVG and its data CSV hold the same points and stay small on large data. */
+	size_t m = a->n < SCATTER_MAX ? a->n : SCATTER_MAX;
+	double *sx = rn_malloc_array(m ? m : 1, sizeof *sx);
+	double *sy = rn_malloc_array(m ? m : 1, sizeof *sy);
+	if (!sx || !sy) {
+		rn_free(sx);
+		rn_free(sy);
+		b->rc = RN_ENOMEM;
+		return;
+	}
+	for (size_t k = 0; k < m; k++) {
+		size_t v = rn_sample_index(k, m, a->n);
+		sx[k] = a->clv.clv[v];
+		sy[k] = a->rv.crv[v];
+	}
+	rn_series s = {"Customers", m, sx, sy, true, false};
 	rn_chart ch = {.kind = RN_CHART_SCATTER,
 		       .id = "clv_crv",
 		       .title = "CLV against CRV",
 		       .desc = "Each point is a customer: own value (CLV) across, referral value "
-			       "(CRV) up; the lines are the quadrant thresholds. Large data is "
-			       "sampled evenly.",
+			       "(CRV) up; the lines are the quadrant thresholds. Above 2,000 "
+			       "customers, 2,000 evenly spaced ones are shown.",
 		       .x_label = "CLV",
 		       .y_label = "CRV",
 		       .series_count = 1,
@@ -428,8 +447,11 @@ static void value(builder *b)
 		       .quadrants = true,
 		       .quadrant_x = a->rv.clv_threshold,
 		       .quadrant_y = a->rv.crv_threshold,
-		       .quadrant_labels = {"Champions", "Advocates", "Affluents", "Misers"}};
+		       .quadrant_labels = {"Champions", "Advocates", "Affluents", "Misers"},
+		       .max_points = SCATTER_MAX};
 	ADD(b, rn_doc_chart(b->doc, &ch));
+	rn_free(sx);
+	rn_free(sy);
 }
 
 /* ---- ROI -------------------------------------------------------------------------------- */
@@ -451,16 +473,18 @@ static void roi_table(builder *b, const char *caption, const char *first, uint32
 		      const rn_roi_row *rows, bool campaigns)
 {
 	const rn_analysis *a = b->a;
-	const char *names[] = {first,	   "Spend",	"Customers",	     "CAC",
-			       "Direct value", "Network value", "ROI direct", "ROI with word of mouth",
-			       "WOM multiplier"};
-	static const rn_col_type types[] = {RN_COL_TEXT,  RN_COL_MONEY,	  RN_COL_INTEGER,
-					    RN_COL_MONEY, RN_COL_MONEY,	  RN_COL_MONEY,
+	const char *names[] = {
+	    first,	     "Spend",	      "Customers",  "CAC",
+	    "Direct value",  "Network value", "ROI direct", "ROI with word of mouth",
+	    "WOM multiplier"};
+	static const rn_col_type types[] = {RN_COL_TEXT,    RN_COL_MONEY,   RN_COL_INTEGER,
+					    RN_COL_MONEY,   RN_COL_MONEY,   RN_COL_MONEY,
 					    RN_COL_PERCENT, RN_COL_PERCENT, RN_COL_RATIO};
 	ADD(b, rn_doc_table(b->doc, caption, 9, names, types));
 	rn_cell row[9];
 	for (uint32_t i = 0; i < count; i++) {
-		roi_row_cells(row, campaigns ? rn_pl_campaign(a, i) : rn_pl_channel(a, i), &rows[i]);
+		roi_row_cells(row, campaigns ? rn_pl_campaign(a, i) : rn_pl_channel(a, i),
+			      &rows[i]);
 		ADD(b, rn_doc_row(b->doc, row));
 	}
 	if (!campaigns) {
@@ -538,8 +562,8 @@ static void roi(builder *b)
 	roi_chart(b, "roi_channels", "ROI by channel, with and without word of mouth", "channel",
 		  a->roi.n_channels, a->roi.channels, false);
 	roi_table(b, "ROI by campaign", "Campaign", a->roi.n_campaigns, a->roi.campaigns, true);
-	roi_chart(b, "roi_campaigns", "ROI by campaign, with and without word of mouth",
-		  "campaign", a->roi.n_campaigns, a->roi.campaigns, true);
+	roi_chart(b, "roi_campaigns", "ROI by campaign, with and without word of mouth", "campaign",
+		  a->roi.n_campaigns, a->roi.campaigns, true);
 }
 
 /* ---- Marketing mix ---------------------------------------------------------------------- */
@@ -551,84 +575,82 @@ static double hill(double adstock, double k, double s)
 }
 
 /*
- * The chart of weekly spend against weekly acquisitions, per channel, with the fitted
+ * One chart per modelled channel: weekly spend against weekly acquisitions, with the fitted
  * response.  The weekly series are rebuilt exactly as rn_mix_fit builds them (weeks from
  * mix.first_week_start).  The curve is the fitted model at a steady weekly spend x, whose
  * geometric adstock is x * sum_{l=0..L} theta^l (Jin et al. 2017, eq. 1), on top of the mean
- * baseline: mean(y) - beta * mean(hill(A_t)), i.e. trend and season at their average.
+ * baseline mean(y) - beta * mean(hill(A_t)) (trend and season at their average).  It is drawn
+ * only over the range of weekly spend the channel actually had: outside it the fit says
+ * nothing (its intercept may well be negative).
  */
-static void mix_chart(builder *b)
+static void mix_chart(builder *b, const rn_mix_channel *c, uint32_t slot)
 {
 	const rn_analysis *a = b->a;
 	const rn_mix_result *m = &a->mix;
-	uint32_t weeks = m->weeks, count = m->count;
-	size_t series_count = 2 * (size_t)count;
-	rn_series *series = rn_calloc(series_count, sizeof *series);
-	double *store = rn_malloc_array((size_t)count * (2 * weeks + 2 * CURVE_POINTS),
-					sizeof *store);
-	char (*names)[RN_ID_MAX_BYTES + 16] = rn_malloc_array(series_count, sizeof *names);
-	if (!series || !store || !names) {
+	uint32_t weeks = m->weeks;
+	double *x = rn_malloc_array(2 * (size_t)weeks + 2 * CURVE_POINTS, sizeof *x);
+	if (!x) {
 		b->rc = RN_ENOMEM;
-		goto done;
+		return;
 	}
+	double *y = x + weeks, *cx = y + weeks, *cy = cx + CURVE_POINTS;
+	memset(x, 0, 2 * (size_t)weeks * sizeof *x);
 	const rn_customers *cu = &a->ds.customers;
 	const rn_spend *sp = &a->ds.spend;
 	uint32_t lag = (uint32_t)a->cfg->roi.mix_model.adstock_max_lag;
-	for (uint32_t i = 0; i < count; i++) {
-		const rn_mix_channel *c = &m->channels[i];
-		double *x = store + (size_t)i * (2 * weeks + 2 * CURVE_POINTS);
-		double *y = x + weeks, *cx = y + weeks, *cy = cx + CURVE_POINTS;
-		memset(x, 0, 2 * (size_t)weeks * sizeof *x);
-		for (uint64_t r = 0; r < sp->count; r++)
-			if (sp->channel[r] == c->channel)
-				x[(sp->date[r] - m->first_week_start) / 7] += sp->amount[r];
-		for (uint32_t v = 0; v < a->n; v++)
-			if (cu->channel[v] == c->channel && cu->acquired[v] != RN_DATE_NONE)
-				y[(cu->acquired[v] - m->first_week_start) / 7] += 1.0;
-		double mean_y = 0.0, mean_h = 0.0, max_x = 0.0;
-		for (uint32_t t = 0; t < weeks; t++) {
-			double ad = 0.0, decay = 1.0;
-			for (uint32_t l = 0; l <= lag && l <= t; l++) {
-				ad += decay * x[t - l];
-				decay *= c->theta;
-			}
-			mean_h += hill(ad, c->hill_k, c->hill_s);
-			mean_y += y[t];
-			max_x = x[t] > max_x ? x[t] : max_x;
-		}
-		mean_y /= weeks;
-		mean_h /= weeks;
-		double gain = 0.0, decay = 1.0;
-		for (uint32_t l = 0; l <= lag; l++) {
-			gain += decay;
+	for (uint64_t r = 0; r < sp->count; r++)
+		if (sp->channel[r] == c->channel)
+			x[(sp->date[r] - m->first_week_start) / 7] += sp->amount[r];
+	for (uint32_t v = 0; v < a->n; v++)
+		if (cu->channel[v] == c->channel && cu->acquired[v] != RN_DATE_NONE)
+			y[(cu->acquired[v] - m->first_week_start) / 7] += 1.0;
+	double mean_y = 0.0, mean_h = 0.0, lo = INFINITY, hi = 0.0;
+	for (uint32_t t = 0; t < weeks; t++) {
+		double ad = 0.0, decay = 1.0;
+		for (uint32_t l = 0; l <= lag && l <= t; l++) {
+			ad += decay * x[t - l];
 			decay *= c->theta;
 		}
-		double base = mean_y - c->beta.value * mean_h;
-		for (uint32_t k = 0; k < CURVE_POINTS; k++) {
-			cx[k] = max_x * k / (CURVE_POINTS - 1);
-			cy[k] = base + c->beta.value * hill(cx[k] * gain, c->hill_k, c->hill_s);
+		mean_h += hill(ad, c->hill_k, c->hill_s);
+		mean_y += y[t];
+		if (x[t] > 0.0) {
+			lo = x[t] < lo ? x[t] : lo;
+			hi = x[t] > hi ? x[t] : hi;
 		}
-		const char *name = rn_pl_channel(a, c->channel);
-		snprintf(names[2 * i], sizeof names[0], "%s weeks", name);
-		snprintf(names[2 * i + 1], sizeof names[0], "%s fitted", name);
-		series[2 * i] = (rn_series){names[2 * i], weeks, x, y, true, false};
-		series[2 * i + 1] = (rn_series){names[2 * i + 1], CURVE_POINTS, cx, cy, false, true};
 	}
+	mean_y /= weeks;
+	mean_h /= weeks;
+	double gain = 0.0, decay = 1.0;
+	for (uint32_t l = 0; l <= lag; l++) {
+		gain += decay;
+		decay *= c->theta;
+	}
+	double base = mean_y - c->beta.value * mean_h;
+	if (!(lo <= hi))
+		lo = hi = 0.0;
+	for (uint32_t k = 0; k < CURVE_POINTS; k++) {
+		cx[k] = lo + (hi - lo) * k / (CURVE_POINTS - 1);
+		cy[k] = base + c->beta.value * hill(cx[k] * gain, c->hill_k, c->hill_s);
+	}
+	const char *name = rn_pl_channel(a, c->channel);
+	char id[32], title[RN_ID_MAX_BYTES + 64];
+	snprintf(id, sizeof id, "mix_response_%u", slot + 1);
+	snprintf(title, sizeof title, "Spend and acquisitions per week: %s", name);
+	rn_series series[2] = {{"weeks", weeks, x, y, true, false},
+			       {"fitted response", CURVE_POINTS, cx, cy, false, true}};
 	rn_chart ch = {.kind = RN_CHART_LINE,
-		       .id = "mix_response",
-		       .title = "Weekly spend against weekly acquisitions, with the fitted response",
-		       .desc = "Points: one week of a channel (spend, customers acquired). Lines: "
-			       "the marketing-mix model's expected weekly customers at a steady "
-			       "weekly spend, with trend and season at their average.",
+		       .id = id,
+		       .title = title,
+		       .desc = "Points: one week (spend, customers acquired through the channel). "
+			       "Line: the marketing-mix model's expected weekly customers at a "
+			       "steady weekly spend over the range observed, with trend and season "
+			       "at their average.",
 		       .x_label = "Spend per week",
 		       .y_label = "Customers acquired per week",
-		       .series_count = series_count,
+		       .series_count = 2,
 		       .series = series};
 	ADD(b, rn_doc_chart(b->doc, &ch));
-done:
-	rn_free(series);
-	rn_free(store);
-	rn_free(names);
+	rn_free(x);
 }
 
 static void mix(builder *b)
@@ -648,14 +670,23 @@ static void mix(builder *b)
 	     "word-of-mouth multiplier.",
 	     (unsigned long long)a->cfg->roi.mix_model.bootstrap,
 	     (unsigned long long)a->cfg->roi.mix_model.seed);
-	static const char *const names[] = {"Channel",	 "Weeks",  "theta", "K",  "s",
-					    "R squared", "Incremental customers",
-					    "Cost per incremental customer", "ROI", "ROI low",
-					    "ROI high", "Marginal ROI", "ROI with word of mouth"};
+	static const char *const names[] = {"Channel",
+					    "Weeks",
+					    "theta",
+					    "K",
+					    "s",
+					    "R squared",
+					    "Incremental customers",
+					    "Cost per incremental customer",
+					    "ROI",
+					    "ROI low",
+					    "ROI high",
+					    "Marginal ROI",
+					    "ROI with word of mouth"};
 	static const rn_col_type types[] = {
-		RN_COL_TEXT,	RN_COL_INTEGER, RN_COL_DECIMAL, RN_COL_DECIMAL, RN_COL_DECIMAL,
-		RN_COL_DECIMAL, RN_COL_DECIMAL, RN_COL_MONEY,	RN_COL_PERCENT, RN_COL_PERCENT,
-		RN_COL_PERCENT, RN_COL_PERCENT, RN_COL_PERCENT};
+	    RN_COL_TEXT,    RN_COL_INTEGER, RN_COL_DECIMAL, RN_COL_DECIMAL, RN_COL_DECIMAL,
+	    RN_COL_DECIMAL, RN_COL_DECIMAL, RN_COL_MONEY,   RN_COL_PERCENT, RN_COL_PERCENT,
+	    RN_COL_PERCENT, RN_COL_PERCENT, RN_COL_PERCENT};
 	ADD(b, rn_doc_table(b->doc, "Marketing-mix model per channel", 13, names, types));
 	for (uint32_t i = 0; i < a->mix.count; i++) {
 		const rn_mix_channel *c = &a->mix.channels[i];
@@ -680,7 +711,8 @@ static void mix(builder *b)
 #undef HI
 		ADD(b, rn_doc_row(b->doc, row));
 	}
-	mix_chart(b);
+	for (uint32_t i = 0; i < a->mix.count; i++)
+		mix_chart(b, &a->mix.channels[i], i);
 }
 
 /* ---- Data quality ----------------------------------------------------------------------- */

@@ -23,8 +23,8 @@ typedef struct rn_stage_time {
 
 /* An input file as found on disk, for the manifest. */
 typedef struct rn_input_info {
-	const char *key;          /* "referrals", ... */
-	const char *path;         /* borrowed from the config; NULL when not given */
+	const char *key;  /* "referrals", ... */
+	const char *path; /* borrowed from the config; NULL when not given */
 	uint64_t bytes;
 	uint64_t xxh3;
 	uint64_t rows;
@@ -60,8 +60,8 @@ struct rn_analysis {
 
 	/* value */
 	bool has_value;
-	rn_clv_model model;          /* the model that ran */
-	char value_reason[RN_REASON_MAX];  /* why value was skipped */
+	rn_clv_model model;		  /* the model that ran */
+	char value_reason[RN_REASON_MAX]; /* why value was skipped */
 	rn_clv_result clv;
 	rn_attribution attr;
 	rn_referral_value rv;
@@ -95,13 +95,13 @@ int rn_pl_warn(rn_analysis *a, const char *fmt, ...) __attribute__((format(print
 
 /* Names for the tables. */
 const char *rn_pl_customer(const rn_analysis *a, uint32_t v);
-const char *rn_pl_campaign(const rn_analysis *a, uint32_t c);   /* NULL for UINT32_MAX */
+const char *rn_pl_campaign(const rn_analysis *a, uint32_t c); /* NULL for UINT32_MAX */
 const char *rn_pl_channel(const rn_analysis *a, uint32_t h);
 /* Base name of a path (the part after the last '/'). */
 const char *rn_pl_basename(const char *path);
 /* Customers sorted by pagerank descending, ties by index; *count = min(limit, n). */
-int rn_pl_top_influencers(const rn_analysis *a, uint32_t limit, uint32_t **order,
-			  uint32_t *count, rn_error *err);
+int rn_pl_top_influencers(const rn_analysis *a, uint32_t limit, uint32_t **order, uint32_t *count,
+			  rn_error *err);
 /* Quadrant counts (index rn_quadrant). */
 void rn_pl_quadrant_counts(const rn_analysis *a, uint64_t counts[4]);
 
@@ -110,8 +110,7 @@ int rn_pl_write_customers_csv(const rn_analysis *a, FILE *out);
 int rn_pl_write_group_csv(const rn_analysis *a, rn_cfg_group group, FILE *out);
 int rn_pl_write_summary(const rn_analysis *a, FILE *out, rn_error *err);
 int rn_pl_write_manifest(const rn_analysis *a, FILE *out, rn_error *err);
-int rn_pl_write_graph(const rn_analysis *a, rn_cfg_graph_export kind, FILE *out,
-		      rn_error *err);
+int rn_pl_write_graph(const rn_analysis *a, rn_cfg_graph_export kind, FILE *out, rn_error *err);
 /* Fills size and XXH3-64 checksum of each input (done once, before the outputs). */
 int rn_pl_checksum_inputs(rn_analysis *a, rn_error *err);
 

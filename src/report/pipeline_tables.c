@@ -9,56 +9,137 @@
  * absolute path, so that it is byte-identical across runs, machines and thread counts (it is
  * a golden file); everything that varies belongs to manifest.json.
  */
-#define XXH_STATIC_LINKING_ONLY
 #include "report/pipeline_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <xxhash.h>
 
 /* ---- customers.csv --------------------------------------------------------------------- */
 
+/*
+ * customers.csv is the one output that grows with the data (1e6 customers: ~9e6 numbers), and
+ * printing a double in its shortest round-trip form costs a few snprintf/strtod calls.  Rows
+ * are therefore formatted in blocks, one block per thread at a time, each into its own
+ * buffer, and the buffers written in block order: the bytes are those of a sequential writer
+ * whatever the thread count.  Fields follow rn_csv_writer's rules (RFC 4180 quoting, empty
+ * field for an undefined number).
+ */
+#define ROWS_PER_BLOCK 4096u
+
+typedef struct text_buf {
+	char *data;
+	size_t len, cap;
+	bool failed;
+} text_buf;
+
+static void buf_put(text_buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (rn_grow((void **)&b->data, &b->cap, b->len + n + 1, 1)) {
+		b->failed = true;
+		return;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+static void buf_text(text_buf *b, const char *s, bool first)
+{
+	if (!first)
+		buf_put(b, ",", 1);
+	if (!s)
+		return;
+	size_t len = strlen(s);
+	bool quote = strpbrk(s, ",\"\r\n") != NULL || (len && (s[0] == ' ' || s[len - 1] == ' '));
+	if (!quote) {
+		buf_put(b, s, len);
+		return;
+	}
+	buf_put(b, "\"", 1);
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			buf_put(b, "\"", 1);
+		buf_put(b, p, 1);
+	}
+	buf_put(b, "\"", 1);
+}
+
+static void buf_number(text_buf *b, double x)
+{
+	char num[RN_NUMBER_MAX];
+	rn_format_double(num, x);
+	buf_put(b, ",", 1);
+	buf_put(b, num, strlen(num));
+}
+
+static void customer_row(const rn_analysis *a, uint32_t v, text_buf *b)
+{
+	const rn_customers *cu = &a->ds.customers;
+	buf_text(b, rn_pl_customer(a, v), true);
+	char date[16] = "";
+	if (cu->acquired[v] != RN_DATE_NONE)
+		rn_format_date(cu->acquired[v], date);
+	buf_text(b, date, false);
+	buf_text(b, rn_pl_channel(a, cu->channel[v]), false);
+	buf_text(b, rn_pl_campaign(a, cu->campaign[v]), false);
+	char count[24];
+	snprintf(count, sizeof count, ",%llu",
+		 (unsigned long long)(a->graph.offsets[v + 1] - a->graph.offsets[v]));
+	buf_put(b, count, strlen(count));
+	buf_number(b, a->graph.out_weight[v]);
+	buf_number(b, a->has_centrality ? a->pagerank[v] : NAN);
+	buf_number(b, a->has_centrality ? a->katz[v] : NAN);
+	buf_number(b, a->has_centrality ? a->reach[v] : NAN);
+	if (a->has_value) {
+		buf_number(b, a->clv.clv[v]);
+		buf_number(b, a->rv.crv[v]);
+		buf_number(b, a->rv.network_value[v]);
+		buf_number(b, a->rv.rlv[v]);
+		buf_text(b, rn_quadrant_name((rn_quadrant)a->rv.quadrant[v]), false);
+	} else {
+		buf_put(b, ",,,,,", 5);
+	}
+	buf_put(b, "\n", 1);
+}
+
 int rn_pl_write_customers_csv(const rn_analysis *a, FILE *out)
 {
-	static const char *const names[] = {
-		"customer", "acquired", "channel", "campaign", "referrals",	"referral_weight",
-		"pagerank", "katz",	"reach",   "clv",      "crv",		"network_value",
-		"rlv",	    "quadrant"};
-	rn_csv_writer w;
-	rn_csvw_init(&w, out);
-	rn_csvw_header(&w, 14, names);
-	const rn_customers *cu = &a->ds.customers;
-	for (uint32_t v = 0; v < a->n; v++) {
-		rn_csvw_text(&w, rn_pl_customer(a, v));
-		char date[16] = "";
-		if (cu->acquired[v] != RN_DATE_NONE)
-			rn_format_date(cu->acquired[v], date);
-		rn_csvw_text(&w, date);
-		rn_csvw_text(&w, rn_pl_channel(a, cu->channel[v]));
-		rn_csvw_text(&w, rn_pl_campaign(a, cu->campaign[v]));
-		rn_csvw_uint(&w, a->graph.offsets[v + 1] - a->graph.offsets[v]);
-		rn_csvw_number(&w, a->graph.out_weight[v]);
-		rn_csvw_number(&w, a->has_centrality ? a->pagerank[v] : NAN);
-		rn_csvw_number(&w, a->has_centrality ? a->katz[v] : NAN);
-		rn_csvw_number(&w, a->has_centrality ? a->reach[v] : NAN);
-		if (a->has_value) {
-			rn_csvw_number(&w, a->clv.clv[v]);
-			rn_csvw_number(&w, a->rv.crv[v]);
-			rn_csvw_number(&w, a->rv.network_value[v]);
-			rn_csvw_number(&w, a->rv.rlv[v]);
-			rn_csvw_text(&w, rn_quadrant_name((rn_quadrant)a->rv.quadrant[v]));
-		} else {
-			for (int i = 0; i < 5; i++)
-				rn_csvw_text(&w, NULL);
+	fputs("customer,acquired,channel,campaign,referrals,referral_weight,pagerank,katz,reach,"
+	      "clv,crv,network_value,rlv,quadrant\n",
+	      out);
+	uint32_t blocks = (a->n + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK;
+	int threads = omp_get_max_threads();
+	uint32_t batch = (uint32_t)(threads > 0 ? threads : 1) * 2u;
+	text_buf *bufs = rn_calloc(batch, sizeof *bufs);
+	if (!bufs)
+		return RN_ENOMEM;
+	int rc = RN_OK;
+	for (uint32_t first = 0; first < blocks && rc == RN_OK; first += batch) {
+		uint32_t count = blocks - first < batch ? blocks - first : batch;
+#pragma omp parallel for schedule(dynamic, 1)
+		for (uint32_t k = 0; k < count; k++) {
+			text_buf *b = &bufs[k];
+			b->len = 0;
+			uint32_t lo = (first + k) * ROWS_PER_BLOCK;
+			uint32_t hi = lo + ROWS_PER_BLOCK < a->n ? lo + ROWS_PER_BLOCK : a->n;
+			for (uint32_t v = lo; v < hi; v++)
+				customer_row(a, v, b);
 		}
-		rn_csvw_end_row(&w);
+		for (uint32_t k = 0; k < count && rc == RN_OK; k++) {
+			if (bufs[k].failed)
+				rc = RN_ENOMEM;
+			else if (fwrite(bufs[k].data, 1, bufs[k].len, out) != bufs[k].len)
+				rc = RN_EIO;
+		}
 	}
-	return ferror(out) ? RN_EIO : RN_OK;
+	for (uint32_t k = 0; k < batch; k++)
+		rn_free(bufs[k].data);
+	rn_free(bufs);
+	return rc == RN_OK && ferror(out) ? RN_EIO : rc;
 }
 
 /* ---- summary.json ---------------------------------------------------------------------- */
@@ -298,7 +379,7 @@ int rn_pl_write_summary(const rn_analysis *a, FILE *out, rn_error *err)
 		rn_json_key(&j, "katz_lambda_max");
 		rn_json_number(&j, a->katz_lambda);
 		rn_json_key(&j, "reach_method");
-		rn_json_string(&j, a->reach_method == RN_REACH_FOREST ? "forest"
+		rn_json_string(&j, a->reach_method == RN_REACH_FOREST  ? "forest"
 				   : a->reach_method == RN_REACH_EXACT ? "exact"
 								       : "hyperloglog");
 		rn_json_key(&j, "top_influencers");
@@ -445,37 +526,13 @@ int rn_pl_write_summary(const rn_analysis *a, FILE *out, rn_error *err)
 
 int rn_pl_checksum_inputs(rn_analysis *a, rn_error *err)
 {
-	static unsigned char buf[1 << 16];
 	for (int i = 0; i < 4; i++) {
 		rn_input_info *in = &a->inputs[i];
 		if (!in->path)
 			continue;
-		int fd = open(in->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return rn_error_set(err, RN_ENOINPUT, in->path, 0, 0, "cannot open: %s",
-					    strerror(errno));
-		XXH3_state_t state;
-		XXH3_INITSTATE(&state);
-		XXH3_64bits_reset(&state);
-		uint64_t bytes = 0;
-		for (;;) {
-			ssize_t got = read(fd, buf, sizeof buf);
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got < 0) {
-				int saved = errno;
-				close(fd);
-				return rn_error_set(err, RN_EIO, in->path, 0, 0, "cannot read: %s",
-						    strerror(saved));
-			}
-			if (got == 0)
-				break;
-			XXH3_64bits_update(&state, buf, (size_t)got);
-			bytes += (uint64_t)got;
-		}
-		close(fd);
-		in->bytes = bytes;
-		in->xxh3 = XXH3_64bits_digest(&state);
+		int rc = rn_file_fingerprint(in->path, &in->bytes, &in->xxh3, err);
+		if (rc)
+			return rc;
 	}
 	return RN_OK;
 }
@@ -524,7 +581,7 @@ int rn_pl_write_manifest(const rn_analysis *a, FILE *out, rn_error *err)
 	rn_json_key(&j, "seed");
 	rn_json_uint(&j, cfg->roi.mix_model.seed);
 	rn_json_key(&j, "threads");
-	rn_json_int(&j, a->opt.threads > 0 ? a->opt.threads : 0);
+	rn_json_int(&j, omp_get_max_threads());
 	rn_json_key(&j, "warnings");
 	rn_json_begin_object(&j);
 	rn_json_key(&j, "count");
@@ -561,123 +618,44 @@ int rn_pl_write_manifest(const rn_analysis *a, FILE *out, rn_error *err)
 
 /* ---- Graph export ---------------------------------------------------------------------- */
 
-/* XML attribute/text content (ids are arbitrary strings). */
-static void xml_escaped(FILE *out, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&apos;", out); break;
-		default:
-			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-				break; /* not allowed in XML 1.0 */
-			fputc(*p, out);
-		}
-	}
-}
-
-enum { ATTR_COUNT = 8 };
-static const char *const attr_names[ATTR_COUNT] = {
-	"pagerank", "katz", "reach", "referrals", "clv", "crv", "network_value", "rlv"};
-
-static double node_attr(const rn_analysis *a, int k, uint32_t v)
-{
-	switch (k) {
-	case 0: return a->has_centrality ? a->pagerank[v] : NAN;
-	case 1: return a->has_centrality ? a->katz[v] : NAN;
-	case 2: return a->has_centrality ? a->reach[v] : NAN;
-	case 3: return (double)(a->graph.offsets[v + 1] - a->graph.offsets[v]);
-	case 4: return a->has_value ? a->clv.clv[v] : NAN;
-	case 5: return a->has_value ? a->rv.crv[v] : NAN;
-	case 6: return a->has_value ? a->rv.network_value[v] : NAN;
-	default: return a->has_value ? a->rv.rlv[v] : NAN;
-	}
-}
-
-/* GraphML (graphml.graphdrawing.org) and GEXF 1.3 (gexf.net): node attributes declared once,
- * then one element per node and per edge; an undefined metric is left out of its node. */
+/* The report layer's GraphML/GEXF writers with every per-customer metric as a node
+ * attribute; an undefined metric (NaN: its analysis was skipped) is left out of the node. */
 int rn_pl_write_graph(const rn_analysis *a, rn_cfg_graph_export kind, FILE *out, rn_error *err)
 {
-	bool graphml = kind == RN_EXPORT_GRAPHML;
-	char num[RN_NUMBER_MAX];
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-	if (graphml) {
-		fputs("<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n", out);
-		for (int k = 0; k < ATTR_COUNT; k++)
-			fprintf(out,
-				"  <key id=\"%s\" for=\"node\" attr.name=\"%s\" "
-				"attr.type=\"double\"/>\n",
-				attr_names[k], attr_names[k]);
-		fputs("  <key id=\"label\" for=\"node\" attr.name=\"label\" "
-		      "attr.type=\"string\"/>\n"
-		      "  <key id=\"quadrant\" for=\"node\" attr.name=\"quadrant\" "
-		      "attr.type=\"string\"/>\n"
-		      "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" "
-		      "attr.type=\"double\"/>\n"
-		      "  <graph id=\"referrals\" edgedefault=\"directed\">\n",
-		      out);
-	} else {
-		fputs("<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
-		      "  <graph defaultedgetype=\"directed\">\n"
-		      "    <attributes class=\"node\">\n",
-		      out);
-		for (int k = 0; k < ATTR_COUNT; k++)
-			fprintf(out, "      <attribute id=\"%d\" title=\"%s\" type=\"double\"/>\n",
-				k, attr_names[k]);
-		fprintf(out,
-			"      <attribute id=\"%d\" title=\"quadrant\" type=\"string\"/>\n"
-			"    </attributes>\n    <nodes>\n",
-			ATTR_COUNT);
+	size_t nn = a->n ? a->n : 1;
+	double *referrals = rn_malloc_array(nn, sizeof *referrals);
+	double *missing = rn_malloc_array(nn, sizeof *missing);
+	const char **quadrant = rn_malloc_array(nn, sizeof *quadrant);
+	int rc = RN_OK;
+	if (!referrals || !missing || !quadrant) {
+		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
+		goto done;
 	}
 	for (uint32_t v = 0; v < a->n; v++) {
-		fprintf(out, graphml ? "    <node id=\"n%u\">" : "      <node id=\"%u\" label=\"", v);
-		if (graphml) {
-			fputs("<data key=\"label\">", out);
-		}
-		xml_escaped(out, rn_pl_customer(a, v));
-		fputs(graphml ? "</data>" : "\"><attvalues>", out);
-		for (int k = 0; k < ATTR_COUNT; k++) {
-			double x = node_attr(a, k, v);
-			if (!isfinite(x))
-				continue;
-			rn_format_double(num, x);
-			if (graphml)
-				fprintf(out, "<data key=\"%s\">%s</data>", attr_names[k], num);
-			else
-				fprintf(out, "<attvalue for=\"%d\" value=\"%s\"/>", k, num);
-		}
-		if (a->has_value) {
-			const char *q = rn_quadrant_name((rn_quadrant)a->rv.quadrant[v]);
-			if (graphml)
-				fprintf(out, "<data key=\"quadrant\">%s</data>", q);
-			else
-				fprintf(out, "<attvalue for=\"%d\" value=\"%s\"/>", ATTR_COUNT, q);
-		}
-		fputs(graphml ? "</node>\n" : "</attvalues></node>\n", out);
+		referrals[v] = (double)(a->graph.offsets[v + 1] - a->graph.offsets[v]);
+		missing[v] = NAN;
+		quadrant[v] =
+		    a->has_value ? rn_quadrant_name((rn_quadrant)a->rv.quadrant[v]) : NULL;
 	}
-	if (!graphml)
-		fputs("    </nodes>\n    <edges>\n", out);
-	uint64_t e = 0;
-	for (uint32_t u = 0; u < a->n; u++)
-		for (uint64_t k = a->graph.offsets[u]; k < a->graph.offsets[u + 1]; k++, e++) {
-			rn_format_double(num, a->graph.weights[k]);
-			if (graphml)
-				fprintf(out,
-					"    <edge source=\"n%u\" target=\"n%u\"><data "
-					"key=\"weight\">%s</data></edge>\n",
-					u, a->graph.targets[k], num);
-			else
-				fprintf(out,
-					"      <edge id=\"%llu\" source=\"%u\" target=\"%u\" "
-					"weight=\"%s\"/>\n",
-					(unsigned long long)e, u, a->graph.targets[k], num);
-		}
-	fputs(graphml ? "  </graph>\n</graphml>\n" : "    </edges>\n  </graph>\n</gexf>\n", out);
-	if (fflush(out) || ferror(out))
-		return rn_error_set(err, RN_EIO, NULL, 0, 0, "cannot write the graph export: %s",
-				    strerror(errno));
-	return RN_OK;
+	bool c = a->has_centrality, val = a->has_value;
+	rn_node_attr attrs[] = {
+	    {"referrals", referrals, NULL},
+	    {"pagerank", c ? a->pagerank : missing, NULL},
+	    {"katz", c ? a->katz : missing, NULL},
+	    {"reach", c ? a->reach : missing, NULL},
+	    {"clv", val ? a->clv.clv : missing, NULL},
+	    {"crv", val ? a->rv.crv : missing, NULL},
+	    {"network_value", val ? a->rv.network_value : missing, NULL},
+	    {"rlv", val ? a->rv.rlv : missing, NULL},
+	    {"quadrant", NULL, quadrant},
+	};
+	size_t count = sizeof attrs / sizeof attrs[0];
+	rc = kind == RN_EXPORT_GRAPHML
+		 ? rn_write_graphml(out, &a->graph, a->ds.ids, count, attrs, err)
+		 : rn_write_gexf(out, &a->graph, a->ds.ids, count, attrs, err);
+done:
+	rn_free(referrals);
+	rn_free(missing);
+	rn_free(quadrant);
+	return rc;
 }

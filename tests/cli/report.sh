@@ -118,6 +118,28 @@ for kind in graphml gexf; do
   check "$kind edges" "$edges" "$(grep -c '<edge ' "$tmp/gx/out-$kind/graph.$kind")"
 done
 
+# ---- report.formats: only what is asked for (and always the manifest) ----------------------
+{ grep -v '^  formats:' "$config"; printf '  formats: [csv, json]\n'; } > "$tmp/gx/formats.yaml"
+check "formats run" 0 "$(status "$refnet" report "$tmp/gx/formats.yaml" --quiet --out "$tmp/gx/formats")"
+check "formats files" "campaigns.csv channels.csv customers.csv manifest.json summary.json" "$(cd "$tmp/gx/formats" && echo *)"
+
+# ---- a .rnb snapshot as inputs.referrals: the same graph, so the same centrality -------------
+mkdir -p "$tmp/rnb"
+cp "$src"/datasets/sample/{customers,transactions,spend}.csv "$tmp/rnb/"
+"$refnet" convert "$src/datasets/sample/referrals.csv" -o "$tmp/rnb/referrals.rnb" >/dev/null 2>&1 || { echo "FAIL convert"; fail=1; }
+sed 's/referrals: referrals.csv/referrals: referrals.rnb/' "$config" > "$tmp/rnb/analysis.yaml"
+check "rnb run" 0 "$(status "$refnet" report "$tmp/rnb/analysis.yaml" --quiet --out "$tmp/rnb/out")"
+python3 - "$tmp/rnb/out/customers.csv" "$golden/customers.csv" "$tmp/rnb/out/manifest.json" <<'PY' || fail=1
+import csv, json, sys
+got = list(csv.DictReader(open(sys.argv[1], newline="")))
+want = list(csv.DictReader(open(sys.argv[2], newline="")))
+cols = ["customer", "acquired", "channel", "campaign", "referrals", "referral_weight", "pagerank", "katz", "reach"]
+if len(got) != len(want) or any(g[c] != w[c] for g, w in zip(got, want) for c in cols):
+    print("FAIL .rnb centrality differs from the CSV run"); sys.exit(1)
+if json.load(open(sys.argv[3]))["inputs"]["referrals"]["format"] != "rnb":
+    print("FAIL manifest format"); sys.exit(1)
+PY
+
 # ---- failures: exit 65 at file:line:column, no folder, an existing report untouched -------
 mkdir -p "$tmp/bad"
 cp "$src"/datasets/sample/*.csv "$src/datasets/sample/analysis.yaml" "$tmp/bad/"
