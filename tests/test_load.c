@@ -277,6 +277,14 @@ static void test_skip_bad_rows(void)
 	CHECK_INT(rn_load_referrals(&ds, file("r.csv", text), &opt, &err), RN_OK);
 	CHECK_INT(ds.referrals.count, 2);
 	CHECK_INT(ds.referrals.skipped_rows, 4);
+	/* ... and are listed with their position and reason */
+	CHECK_INT(ds.skipped_logged, 4);
+	if (ds.skipped_logged == 4) {
+		CHECK_CONTAINS(ds.skipped[0], "r.csv:3:7: column 'weight'");
+		CHECK_CONTAINS(ds.skipped[1], "r.csv:4:4: column 'referred'");
+		CHECK_CONTAINS(ds.skipped[2], "r.csv:5");
+		CHECK_CONTAINS(ds.skipped[2], "expected 3 fields, found 2");
+	}
 	/* Skipped rows leave no nodes behind. */
 	CHECK_INT(rn_interner_count(ds.ids), 3);
 	CHECK_INT(ds.referrals.line[1], 7);

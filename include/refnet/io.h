@@ -236,6 +236,11 @@ typedef struct rn_spend {
 	uint64_t skipped_rows;
 } rn_spend;
 
+/* Rows skipped under on_error: skip are listed (the first RN_SKIP_LOG_MAX of them, as
+ * "file:line:column: message") so that the manifest can say which rows were dropped. */
+#define RN_SKIP_LOG_MAX 100
+#define RN_SKIP_TEXT_MAX 320
+
 /* Everything loaded for one analysis.  One interner for customers so that every table
  * agrees on node indices. */
 typedef struct rn_dataset {
@@ -247,6 +252,8 @@ typedef struct rn_dataset {
 	rn_referrals referrals;
 	rn_transactions transactions;
 	rn_spend spend;
+	char (*skipped)[RN_SKIP_TEXT_MAX]; /* skipped_logged messages, allocated on first use */
+	uint32_t skipped_logged;
 } rn_dataset;
 
 int rn_dataset_init(rn_dataset *ds);

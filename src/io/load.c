@@ -75,6 +75,7 @@ void rn_dataset_free(rn_dataset *ds)
 	rn_free(ds->spend.channel);
 	rn_free(ds->spend.date);
 	rn_free(ds->spend.amount);
+	rn_free(ds->skipped);
 	memset(ds, 0, sizeof *ds);
 }
 
@@ -281,14 +282,28 @@ static int add_customer(rn_dataset *ds, const rn_csv *csv, int col, rn_field f, 
 	return rc;
 }
 
+/* Counts a skipped row and keeps its message for the manifest (the first RN_SKIP_LOG_MAX).
+ * When the log cannot be allocated the row is still counted: the count is the contract, the
+ * list a courtesy. */
+static void log_skipped(rn_dataset *ds, uint64_t *skipped, const rn_error *why)
+{
+	(*skipped)++;
+	if (ds->skipped_logged >= RN_SKIP_LOG_MAX)
+		return;
+	if (!ds->skipped && !(ds->skipped = rn_calloc(RN_SKIP_LOG_MAX, sizeof *ds->skipped)))
+		return;
+	rn_error_format(why, ds->skipped[ds->skipped_logged++], RN_SKIP_TEXT_MAX);
+}
+
 /* Reads the next row.  Returns 1 for a row, 0 at the end, or a negative status; a record with
  * the wrong number of fields is skipped (and counted) under on_error: skip. */
-static int next_row(rn_csv *csv, const rn_load_options *opt, uint64_t *skipped, rn_error *err)
+static int next_row(rn_dataset *ds, rn_csv *csv, const rn_load_options *opt, uint64_t *skipped,
+		    rn_error *err)
 {
 	for (;;) {
 		int rc = rn_csv_next(csv, err);
 		if (rc == RN_EDATA && opt->skip_bad_rows && rn_csv_can_resume(csv)) {
-			(*skipped)++;
+			log_skipped(ds, skipped, err);
 			continue;
 		}
 		return rc;
@@ -296,10 +311,11 @@ static int next_row(rn_csv *csv, const rn_load_options *opt, uint64_t *skipped, 
 }
 
 /* A bad value: skipped under on_error: skip, fatal otherwise. */
-static bool skip_bad(int rc, const rn_load_options *opt, uint64_t *skipped)
+static bool skip_bad(rn_dataset *ds, int rc, const rn_load_options *opt, uint64_t *skipped,
+		     const rn_error *err)
 {
 	if (rc == RN_EDATA && opt->skip_bad_rows) {
-		(*skipped)++;
+		log_skipped(ds, skipped, err);
 		return true;
 	}
 	return false;
@@ -419,7 +435,7 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 	if (batched && !(batch = rn_calloc(1, sizeof *batch)))
 		goto out_of_memory;
 
-	while ((rc = next_row(csv, opt, &r->skipped_rows, err)) == 1) {
+	while ((rc = next_row(ds, csv, opt, &r->skipped_rows, err)) == 1) {
 		rn_field referrer = rn_csv_field(csv, (uint32_t)c_referrer);
 		rn_field referred = rn_csv_field(csv, (uint32_t)c_referred);
 		uint32_t u = 0, v = 0;
@@ -445,7 +461,7 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 						   err);
 		}
 		if (rc != RN_OK) {
-			if (skip_bad(rc, opt, &r->skipped_rows))
+			if (skip_bad(ds, rc, opt, &r->skipped_rows, err))
 				continue;
 			goto done;
 		}
@@ -547,7 +563,7 @@ int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *o
 		arrays[narrays++] = (struct column_array){(void **)&cu->clv, sizeof *cu->clv};
 	cu->has_clv = c_clv >= 0;
 
-	while ((rc = next_row(csv, opt, &cu->skipped_rows, err)) == 1) {
+	while ((rc = next_row(ds, csv, opt, &cu->skipped_rows, err)) == 1) {
 		rn_field id = rn_csv_field(csv, (uint32_t)c_customer);
 		rn_field channel = {NULL, 0}, campaign = {NULL, 0};
 		int32_t acquired = RN_DATE_NONE;
@@ -576,7 +592,7 @@ int rn_load_customers(rn_dataset *ds, const char *path, const rn_load_options *o
 			    (unsigned long long)(first_line ? first_line[node] : 0));
 		}
 		if (rc != RN_OK) {
-			if (skip_bad(rc, opt, &cu->skipped_rows))
+			if (skip_bad(ds, rc, opt, &cu->skipped_rows, err))
 				continue;
 			goto done;
 		}
@@ -646,7 +662,7 @@ int rn_load_transactions(rn_dataset *ds, const char *path, const rn_load_options
 	if (rc != RN_OK)
 		goto out_of_memory;
 
-	while ((rc = next_row(csv, opt, &t->skipped_rows, err)) == 1) {
+	while ((rc = next_row(ds, csv, opt, &t->skipped_rows, err)) == 1) {
 		rn_field id = rn_csv_field(csv, (uint32_t)c_customer);
 		uint32_t node = 0;
 		bool pending = false;
@@ -665,7 +681,7 @@ int rn_load_transactions(rn_dataset *ds, const char *path, const rn_load_options
 		if (rc == RN_OK)
 			rc = find_customer(ds, csv, c_customer, id, opt, &node, &pending, err);
 		if (rc != RN_OK) {
-			if (skip_bad(rc, opt, &t->skipped_rows))
+			if (skip_bad(ds, rc, opt, &t->skipped_rows, err))
 				continue;
 			goto done;
 		}
@@ -732,7 +748,7 @@ int rn_load_spend(rn_dataset *ds, const char *path, const rn_load_options *opt, 
 	if (rc != RN_OK)
 		goto out_of_memory;
 
-	while ((rc = next_row(csv, opt, &s->skipped_rows, err)) == 1) {
+	while ((rc = next_row(ds, csv, opt, &s->skipped_rows, err)) == 1) {
 		rn_field campaign = rn_csv_field(csv, (uint32_t)c_campaign);
 		rn_field channel = {NULL, 0};
 		int32_t date = RN_DATE_NONE;
@@ -749,7 +765,7 @@ int rn_load_spend(rn_dataset *ds, const char *path, const rn_load_options *opt, 
 			rc = parse_number(csv, c_amount, rn_csv_field(csv, (uint32_t)c_amount),
 					  NON_NEGATIVE, &amount, err);
 		if (rc != RN_OK) {
-			if (skip_bad(rc, opt, &s->skipped_rows))
+			if (skip_bad(ds, rc, opt, &s->skipped_rows, err))
 				continue;
 			goto done;
 		}

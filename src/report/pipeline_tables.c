@@ -591,6 +591,12 @@ int rn_pl_write_manifest(const rn_analysis *a, FILE *out, rn_error *err)
 	for (int i = 0; i < 4; i++)
 		skipped += a->inputs[i].skipped_rows;
 	rn_json_uint(&j, skipped);
+	/* which rows: the first RN_SKIP_LOG_MAX, as file:line:column: reason */
+	rn_json_key(&j, "skipped");
+	rn_json_begin_array(&j);
+	for (uint32_t i = 0; i < a->ds.skipped_logged; i++)
+		rn_json_string(&j, a->ds.skipped[i]);
+	rn_json_end_array(&j);
 	rn_json_key(&j, "duplicates_merged");
 	rn_json_uint(&j, a->graph.duplicates_merged);
 	rn_json_key(&j, "self_loops");
