@@ -4,6 +4,9 @@
  * failed run never leaves a partial table where the old one was.
  */
 #include "cli/write_table.h"
+#include "cli/commands.h"
+
+#include <getopt.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -51,4 +54,50 @@ int cli_write_table(const char *path, const rn_analysis *a, cli_table_writer fn,
 		unlink(tmp);
 	rn_free(tmp);
 	return rc;
+}
+
+int cli_table_command(const char *name, const char *usage, rn_analysis_depth depth,
+		      cli_table_writer fn, int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *output = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case ':':
+			return cli_usage_error(name, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cli_usage_error(name, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(name, optind == argc ? "missing CONFIG.yaml"
+							    : "expected one CONFIG.yaml");
+	rn_config cfg;
+	rn_error err;
+	rn_error_clear(&err);
+	int status = rn_config_load(&cfg, argv[optind], &err);
+	if (status)
+		return cli_fail(&err);
+	rn_analysis *a = NULL;
+	status = rn_config_check_inputs(&cfg, &err);
+	if (status == RN_OK)
+		status = rn_analysis_run(&a, &cfg, depth, NULL, &err);
+	if (status == RN_OK)
+		status = cli_write_table(output, a, fn, &err);
+	rn_analysis_free(a);
+	rn_config_free(&cfg);
+	return status ? cli_fail(&err) : 0;
 }
