@@ -280,6 +280,22 @@ int rn_ig_betweenness(const rn_graph *g, uint32_t samples, uint64_t seed, double
 	return code == IGRAPH_SUCCESS ? RN_OK : ig_fail(err, "betweenness", code);
 }
 
+/* The weighted directed igraph of g (reversed: edges v -> u) and its weight vector; on
+ * failure nothing is left to destroy. */
+static int open_weighted(const rn_graph *g, bool reversed, igraph_t *ig, igraph_vector_t *w,
+			 rn_error *err)
+{
+	igraph_error_t code = igraph_vector_init(w, 0);
+	if (code != IGRAPH_SUCCESS)
+		return ig_fail(err, "allocation", code);
+	code = make_directed(g, reversed, ig, w);
+	if (code != IGRAPH_SUCCESS) {
+		igraph_vector_destroy(w);
+		return ig_fail(err, "graph conversion", code);
+	}
+	return RN_OK;
+}
+
 int rn_ig_hub_authority(const rn_graph *g, double *hub, double *authority, uint64_t max_bytes,
 			rn_error *err)
 {
@@ -292,16 +308,10 @@ int rn_ig_hub_authority(const rn_graph *g, double *hub, double *authority, uint6
 	igraph_t ig;
 	igraph_vector_t w, hv, av;
 	igraph_real_t value = 0;
-	igraph_error_t code = igraph_vector_init(&w, 0);
-	if (code != IGRAPH_SUCCESS) {
+	igraph_error_t code;
+	if ((rc = open_weighted(g, false, &ig, &w, err)) != RN_OK) {
 		leave(h);
-		return ig_fail(err, "allocation", code);
-	}
-	code = make_directed(g, false, &ig, &w);
-	if (code != IGRAPH_SUCCESS) {
-		igraph_vector_destroy(&w);
-		leave(h);
-		return ig_fail(err, "graph conversion", code);
+		return rc;
 	}
 	code = igraph_vector_init(&hv, 0);
 	if (code == IGRAPH_SUCCESS) {
@@ -416,16 +426,10 @@ int rn_ig_pagerank_prpack(const rn_graph *g, double damping, const double *telep
 	igraph_t ig;
 	igraph_vector_t w, res, reset;
 	igraph_real_t value = 0;
-	igraph_error_t code = igraph_vector_init(&w, 0);
-	if (code != IGRAPH_SUCCESS) {
+	igraph_error_t code;
+	if ((rc = open_weighted(g, true, &ig, &w, err)) != RN_OK) {
 		leave(h);
-		return ig_fail(err, "allocation", code);
-	}
-	code = make_directed(g, true, &ig, &w);
-	if (code != IGRAPH_SUCCESS) {
-		igraph_vector_destroy(&w);
-		leave(h);
-		return ig_fail(err, "graph conversion", code);
+		return rc;
 	}
 	code = igraph_vector_init(&res, 0);
 	if (code == IGRAPH_SUCCESS) {
