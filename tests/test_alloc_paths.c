@@ -74,8 +74,12 @@ static int run_config(rn_error *err)
 static uint64_t sweep(const char *name, int (*run)(rn_error *))
 {
 	rn_error err;
+	/* the layer's live-byte count returns to where it was after every run: every block is
+	 * freed, and freed through the layer */
+	uint64_t live = rn_memory_in_use();
 	rn_alloc_fail_at(UINT64_MAX, 0);
 	CHECK_INT(run(&err), RN_OK);
+	CHECK_INT(rn_memory_in_use(), live);
 	uint64_t calls = rn_alloc_count();
 	rn_alloc_fail_at(0, 0);
 	uint64_t failed = 0, bad = 0;
@@ -84,6 +88,8 @@ static uint64_t sweep(const char *name, int (*run)(rn_error *))
 		rn_alloc_fail_at(k, 0);
 		int rc = run(&err);
 		rn_alloc_fail_at(0, 0);
+		if (rn_memory_in_use() != live)
+			bad++;
 		if (rc == RN_ENOMEM && err.message[0])
 			failed++;
 		else if (rc != RN_OK) {

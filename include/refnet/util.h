@@ -64,6 +64,11 @@ char *rn_strdup(const char *s);
 char *rn_strndup(const char *s, size_t n);
 void rn_free(void *ptr);
 
+/* The memory limit (physical memory, or REFNET_MEMORY_LIMIT bytes) and the bytes live in
+ * blocks of this layer.  An allocation that would cross the limit fails like any other. */
+uint64_t rn_memory_limit(void);
+uint64_t rn_memory_in_use(void);
+
 /* Test hooks: make the n-th allocation from now fail (n >= 1), and every later one too if
  * sticky; n == 0 disarms.  rn_alloc_count() counts allocation calls since the last arming. */
 void rn_alloc_fail_at(uint64_t n, int sticky);

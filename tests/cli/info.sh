@@ -63,4 +63,10 @@ grep -q 'cannot write standard output' "$tmp/err" || { echo "FAIL full disk mess
 awk 'BEGIN { print "referrer,referred"; for (i = 0; i < 50000; i++) print "c" i ",c" i + 1 }' > "$tmp/chain.csv"
 "$refnet" rank "$tmp/chain.csv" 2>"$tmp/err" | head -n 1 >/dev/null
 check "closed pipe" 74 "${PIPESTATUS[0]}"
+
+# a memory limit turns an input too large for it into exit 70, not swap or the OOM killer
+REFNET_MEMORY_LIMIT=2000000 "$refnet" info "$tmp/chain.csv" >/dev/null 2>"$tmp/err"; rc=$?
+check "memory limit" 70 "$rc"
+grep -q 'out of memory' "$tmp/err" || { echo "FAIL memory limit message"; cat "$tmp/err"; fail=1; }
+check "under the limit" 0 "$(REFNET_MEMORY_LIMIT=200000000 status "$refnet" info "$tmp/chain.csv")"
 exit $fail
