@@ -85,7 +85,7 @@ static int run(const char *path, int trials)
 		if (rc == RN_OK)
 			rc = rn_dataset_finish(&ds, &err);
 		if (rc == RN_OK)
-			rc = rn_graph_from_dataset(&g, &ds, path, RN_DUP_SUM, &err);
+			rc = rn_graph_from_dataset_release(&g, &ds, RN_DUP_SUM, &err);
 		times[t] = rn_now() - start;
 		if (rc != RN_OK) {
 			fprintf(stderr, "bench_load: %s: %s\n", path, err.message);

@@ -45,14 +45,8 @@ int main(int argc, char **argv)
 		if (rn_dataset_init(&ds) != RN_OK ||
 		    rn_load_referrals(&ds, argv[2], &options, &err) != RN_OK ||
 		    rn_dataset_finish(&ds, &err) != RN_OK ||
-		    rn_graph_from_dataset(&g, &ds, argv[2], RN_DUP_SUM, &err) != RN_OK)
+		    rn_graph_from_dataset_release(&g, &ds, RN_DUP_SUM, &err) != RN_OK)
 			return fail(&err);
-		/* the edge list is not needed once the graph is built */
-		rn_free(ds.referrals.referrer);
-		rn_free(ds.referrals.referred);
-		rn_free(ds.referrals.weight);
-		ds.referrals.referrer = ds.referrals.referred = NULL;
-		ds.referrals.weight = NULL;
 	}
 	double load = rn_now() - start;
 

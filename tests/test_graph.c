@@ -144,8 +144,40 @@ static void test_alloc_failures(void)
 	CHECK(clean);
 }
 
+/* Building from a dataset and releasing its rows gives the same graph and frees the rows. */
+static void test_from_dataset_release(void)
+{
+	rn_dataset ds;
+	rn_error err;
+	CHECK_INT(rn_dataset_init(&ds), RN_OK);
+	for (uint32_t i = 0; i < 5; i++) {
+		char name[2] = {(char)('a' + i), 0};
+		uint32_t id;
+		CHECK_INT(rn_interner_intern(ds.ids, name, 1, &id, NULL), RN_OK);
+	}
+	rn_referrals *r = &ds.referrals;
+	r->count = 7;
+	r->referrer = rn_malloc(sizeof src);
+	r->referred = rn_malloc(sizeof dst);
+	r->weight = rn_malloc(sizeof wt);
+	memcpy(r->referrer, src, sizeof src);
+	memcpy(r->referred, dst, sizeof dst);
+	memcpy(r->weight, wt, sizeof wt);
+	rn_graph kept, released;
+	CHECK_INT(rn_graph_from_dataset(&kept, &ds, "r.csv", RN_DUP_SUM, &err), RN_OK);
+	CHECK_INT(rn_graph_from_dataset_release(&released, &ds, RN_DUP_SUM, &err), RN_OK);
+	CHECK(r->referrer == NULL && r->referred == NULL && r->weight == NULL);
+	CHECK_INT(released.m, kept.m);
+	CHECK(memcmp(released.targets, kept.targets, kept.m * sizeof *kept.targets) == 0);
+	CHECK(memcmp(released.weights, kept.weights, kept.m * sizeof *kept.weights) == 0);
+	rn_graph_free(&kept);
+	rn_graph_free(&released);
+	rn_dataset_free(&ds);
+}
+
 int main(void)
 {
+	test_from_dataset_release();
 	test_build_sum();
 	test_build_policies();
 	test_long_row();

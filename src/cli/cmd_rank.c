@@ -145,11 +145,13 @@ static int load(struct rank_run *r, const char *path, rn_error *err)
 	if (rc != RN_OK)
 		return rn_error_set(err, rc, NULL, 0, 0, "out of memory");
 	r->have_ds = true;
-	rc = rn_load_referrals(&r->ds, path, NULL, err);
+	/* rank needs the graph and the ids only: no dates or rewards, no edge list kept */
+	rn_load_options options = {.graph_only = true};
+	rc = rn_load_referrals(&r->ds, path, &options, err);
 	if (rc == RN_OK)
 		rc = rn_dataset_finish(&r->ds, err);
 	if (rc == RN_OK) {
-		rc = rn_graph_from_dataset(&r->g, &r->ds, path, RN_DUP_SUM, err);
+		rc = rn_graph_from_dataset_release(&r->g, &r->ds, RN_DUP_SUM, err);
 		r->have_graph = rc == RN_OK;
 	}
 	return rc;

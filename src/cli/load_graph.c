@@ -60,17 +60,13 @@ int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, rn_er
 		rc = rn_dataset_finish(&out->dataset, err);
 	if (rc == RN_OK) {
 		out->rows = out->dataset.referrals.count;
-		rc = rn_graph_from_dataset(&out->graph, &out->dataset, path, policy, err);
+		/* The graph commands need only the graph and the ids from here on; a duplicate
+		 * error wants the rows to name its line. */
+		if (policy == RN_DUP_ERROR)
+			rc = rn_graph_from_dataset(&out->graph, &out->dataset, path, policy, err);
+		else
+			rc = rn_graph_from_dataset_release(&out->graph, &out->dataset, policy, err);
 	}
-	/* The graph commands need only the graph and the ids from here on. */
-	rn_referrals *r = &out->dataset.referrals;
-	rn_free(r->referrer);
-	rn_free(r->referred);
-	rn_free(r->weight);
-	rn_free(r->line);
-	r->referrer = r->referred = NULL;
-	r->weight = NULL;
-	r->line = NULL;
 	if (rc != RN_OK) {
 		rn_dataset_free(&out->dataset);
 		return rc;
