@@ -250,17 +250,17 @@ static int count_degrees(rn_graph *g, rn_error *err)
 }
 
 /* The build; when rows is given, its edge arrays are freed as soon as every edge sits in its
- * CSR row, which takes the edge list (8 to 12 bytes per edge) off the peak. */
+ * CSR row, which takes the edge list (8 to 12 bytes per edge) off the peak.  A duplicate under
+ * policy "error" leaves its pair in dup[0] -> dup[1] for the caller to name. */
 static int build(rn_graph *g, uint32_t n, uint64_t m, const uint32_t *source,
 		 const uint32_t *target, const float *weight, rn_dup_policy policy,
-		 rn_referrals *rows, rn_error *err)
+		 rn_referrals *rows, uint32_t dup[2], rn_error *err)
 {
 	memset(g, 0, sizeof *g);
 	g->n = n;
 	g->offsets = rn_calloc((size_t)n + 1, sizeof *g->offsets);
 	uint64_t *len = rn_malloc_array((size_t)n + 1, sizeof *len);
 	int rc = RN_OK;
-	uint32_t dup_source, dup_target;
 	if (!g->offsets || !len)
 		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
 	if (rc == RN_OK)
@@ -273,7 +273,7 @@ static int build(rn_graph *g, uint32_t n, uint64_t m, const uint32_t *source,
 		rows->weight = NULL;
 	}
 	if (rc == RN_OK)
-		rc = merge_rows(g, len, policy, &dup_source, &dup_target, err);
+		rc = merge_rows(g, len, policy, &dup[0], &dup[1], err);
 	if (rc == RN_OK)
 		compact(g, len);
 	rn_free(len);
@@ -288,17 +288,16 @@ int rn_graph_build(rn_graph *g, uint32_t n, uint64_t m, const uint32_t *source,
 		   const uint32_t *target, const float *weight, rn_dup_policy policy,
 		   rn_error *err)
 {
-	return build(g, n, m, source, target, weight, policy, NULL, err);
+	uint32_t dup[2];
+	return build(g, n, m, source, target, weight, policy, NULL, dup, err);
 }
 
 /* The graph layer does not know file positions; the dataset keeps the line of every row, so
  * a duplicate under policy "error" is named by the line of its second occurrence. */
-static void name_duplicate(const rn_dataset *ds, const char *path, rn_error *err)
+static void name_duplicate(const rn_dataset *ds, const char *path, uint32_t u, uint32_t v,
+			   rn_error *err)
 {
 	const rn_referrals *r = &ds->referrals;
-	uint32_t u = UINT32_MAX, v = UINT32_MAX;
-	if (sscanf(err->message, "duplicate referral from node %u to node %u", &u, &v) != 2)
-		return;
 	bool seen = false;
 	for (uint64_t e = 0; e < r->count; e++) {
 		if (r->referrer[e] != u || r->referred[e] != v)
@@ -319,10 +318,11 @@ int rn_graph_from_dataset(rn_graph *g, const rn_dataset *ds, const char *referra
 			  rn_dup_policy policy, rn_error *err)
 {
 	const rn_referrals *r = &ds->referrals;
-	int rc = rn_graph_build(g, rn_interner_count(ds->ids), r->count, r->referrer, r->referred,
-				r->weight, policy, err);
-	if (rc == RN_EDATA)
-		name_duplicate(ds, referrals_path, err);
+	uint32_t dup[2] = {UINT32_MAX, UINT32_MAX};
+	int rc = build(g, rn_interner_count(ds->ids), r->count, r->referrer, r->referred, r->weight,
+		       policy, NULL, dup, err);
+	if (rc == RN_EDATA && dup[0] != UINT32_MAX)
+		name_duplicate(ds, referrals_path, dup[0], dup[1], err);
 	return rc;
 }
 
@@ -330,6 +330,7 @@ int rn_graph_from_dataset_release(rn_graph *g, rn_dataset *ds, rn_dup_policy pol
 				  rn_error *err)
 {
 	rn_referrals *r = &ds->referrals;
+	uint32_t dup[2];
 	return build(g, rn_interner_count(ds->ids), r->count, r->referrer, r->referred, r->weight,
-		     policy, r, err);
+		     policy, r, dup, err);
 }
