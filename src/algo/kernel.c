@@ -32,6 +32,7 @@
 #include <sys/mman.h>
 
 #define DONE UINT32_MAX /* discovery index of a node whose component has completed */
+#define NOT_LOCAL UINT32_MAX /* local_of of a node outside the component being solved */
 
 /* Rows per OpenMP chunk: large enough to amortise scheduling, small enough to balance
  * skewed degree distributions.  The result does not depend on it (one thread per row). */
@@ -228,7 +229,8 @@ struct solve_ctx {
 	uint32_t max_sweeps;
 	double *x;
 	double *y;	    /* c[v] * x[v], or x itself when c is NULL */
-	uint32_t *local_of; /* n, position of a node in its cyclic component (solve_local) */
+	uint32_t *local_of; /* n, position of a node in the component solve_local is working on,
+			     * NOT_LOCAL for every other node */
 	rn_solve_stats stats;
 	rn_error *err;
 };
@@ -280,27 +282,20 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Puts a component's members in ascending index order (see solve_local); local_of must map
- * them to their current positions.  A large component is collected by one scan of the index
- * range, a small one sorted. */
-static int sort_members(struct solve_ctx *sc, uint32_t *members, uint32_t count)
+/* Puts a component's members in ascending index order (see solve_local); local_of must mark
+ * them (any value but NOT_LOCAL) and nothing else.  A large component is collected by one
+ * sequential scan of the marks, a small one sorted. */
+static void sort_members(const struct solve_ctx *sc, uint32_t *members, uint32_t count)
 {
 	uint32_t n = sc->g->n;
 	const uint32_t *local_of = sc->local_of;
 	if ((uint64_t)count * 16 < n) {
 		qsort(members, count, sizeof *members, cmp_u32);
-		return RN_OK;
+		return;
 	}
-	uint32_t *sorted = rn_malloc_array(count, sizeof *sorted), k = 0;
-	if (!sorted)
-		return rn_error_set(sc->err, RN_ENOMEM, NULL, 0, 0,
-				    "out of memory for a cycle of %u customers", count);
-	for (uint32_t v = 0; v < n; v++)
-		if (local_of[v] < count && members[local_of[v]] == v)
-			sorted[k++] = v;
-	memcpy(members, sorted, (size_t)count * sizeof *members);
-	rn_free(sorted);
-	return RN_OK;
+	for (uint32_t v = 0, k = 0; v < n; v++)
+		if (local_of[v] != NOT_LOCAL)
+			members[k++] = v;
 }
 
 /* A large cyclic component is copied into a private CSR before its sweeps: rows in the
@@ -327,38 +322,42 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 {
 	const rn_graph *g = sc->g;
 	int rc = RN_OK;
-	uint64_t edges = 0;
 	if (!sc->local_of) {
-		sc->local_of = rn_calloc(g->n, sizeof *sc->local_of);
+		sc->local_of = rn_malloc_array(g->n, sizeof *sc->local_of);
 		if (!sc->local_of)
 			return rn_error_set(sc->err, RN_ENOMEM, NULL, 0, 0, "out of memory");
+		memset(sc->local_of, 0xff, (size_t)g->n * sizeof *sc->local_of);
 	}
 	uint32_t *local_of = sc->local_of;
-	/* Membership test without clearing between components: local_of[w] is trusted only if
-	 * it points back to w. */
 	for (uint32_t i = 0; i < count; i++)
-		local_of[members[i]] = i;
-#define MEMBER(w) (local_of[w] < count && members[local_of[w]] == (w))
-	rc = sort_members(sc, members, count);
-	if (rc != RN_OK)
-		return rc;
-	for (uint32_t i = 0; i < count; i++)
-		local_of[members[i]] = i;
+		local_of[members[i]] = 0;
+	sort_members(sc, members, count);
+	/* Room for every edge of the members; the edges leaving the component (about one in
+	 * seven on the benchmark graph) are not copied, and the arrays are shrunk afterwards.
+	 * One pass with one random read per edge, instead of counting the internal edges
+	 * first. */
+	uint64_t room = 0;
 	for (uint32_t i = 0; i < count; i++) {
-		uint32_t v = members[i];
-		for (uint64_t e = g->offsets[v]; e < g->offsets[v + 1]; e++)
-			edges += MEMBER(g->targets[e]);
+		local_of[members[i]] = i;
+		room += g->offsets[members[i] + 1] - g->offsets[members[i]];
 	}
 	uint64_t *off = rn_malloc_array((size_t)count + 1, sizeof *off);
-	uint32_t *tgt = rn_malloc_array(edges ? edges : 1, sizeof *tgt);
-	double *coef = rn_malloc_array(edges ? edges : 1, sizeof *coef);
+	uint32_t *tgt = rn_malloc_array(room ? room : 1, sizeof *tgt);
+	double *coef = rn_malloc_array(room ? room : 1, sizeof *coef);
 	double *ext = rn_malloc_array(count, sizeof *ext);
 	double *xl = rn_calloc(count, sizeof *xl);
-	double *keep = rn_calloc(count, sizeof *keep); /* 1 - k_j, see above */
+	/* keep: 1 - k_j (see above).  While the copy is built it holds pairs {s c_j, -k_j} so
+	 * that an edge's coefficient and its share of k_j cost one random access, not two;
+	 * then it is packed to one value per member. */
+	double *keep = rn_malloc_array((size_t)count * 2, sizeof *keep);
 	if (!off || !tgt || !coef || !ext || !xl || !keep) {
 		rc = rn_error_set(sc->err, RN_ENOMEM, NULL, 0, 0,
 				  "out of memory for a cycle of %u customers", count);
 		goto out;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		keep[2 * (size_t)i] = sc->s * (sc->div ? scaled(sc->div[members[i]], 1.0) : 1.0);
+		keep[2 * (size_t)i + 1] = 0.0;
 	}
 	uint64_t k = 0;
 	for (uint32_t i = 0; i < count; i++) {
@@ -366,12 +365,11 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 		double outside = 0.0;
 		off[i] = k;
 		for (uint64_t e = g->offsets[v]; e < g->offsets[v + 1]; e++) {
-			uint32_t w = g->targets[e];
-			if (MEMBER(w)) {
-				double cw = sc->div ? scaled(sc->div[w], 1.0) : 1.0;
-				tgt[k] = local_of[w];
-				coef[k] = sc->s * (double)g->weights[e] * cw;
-				keep[tgt[k]] -= coef[k];
+			uint32_t w = g->targets[e], lw = local_of[w];
+			if (lw != NOT_LOCAL) {
+				tgt[k] = lw;
+				coef[k] = (double)g->weights[e] * keep[2 * (size_t)lw];
+				keep[2 * (size_t)lw + 1] -= coef[k];
 				k++;
 			} else {
 				outside += (double)g->weights[e] * sc->y[w];
@@ -380,7 +378,16 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 		ext[i] = (sc->b ? sc->b[v] : 1.0) + sc->s * outside;
 	}
 	off[count] = k;
-#undef MEMBER
+	for (uint32_t i = 0; i < count; i++)
+		keep[i] = keep[2 * (size_t)i + 1];
+	double *packed = rn_realloc_array(keep, count, sizeof *keep);
+	keep = packed ? packed : keep;
+	if (k < room) { /* a shrinking realloc returns the tail and keeps the data */
+		uint32_t *t2 = rn_realloc_array(tgt, k ? k : 1, sizeof *tgt);
+		double *c2 = rn_realloc_array(coef, k ? k : 1, sizeof *coef);
+		tgt = t2 ? t2 : tgt;
+		coef = c2 ? c2 : coef;
+	}
 	/* The correction applies when every 1 - k_j >= 0 and e >= 0 (then x >= 0 throughout). */
 	double mass = 0.0;
 	bool correct = true;
@@ -421,6 +428,8 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 				sc->y[v] = scaled(sc->div[v], xl[i]);
 		}
 out:
+	for (uint32_t i = 0; i < count; i++)
+		local_of[members[i]] = NOT_LOCAL;
 	rn_free(off);
 	rn_free(tgt);
 	rn_free(coef);
