@@ -4,6 +4,8 @@
 #include <refnet/algo.h>
 
 #include <omp.h>
+#include <string.h>
+#include <math.h>
 
 #include "algo_graphs.h"
 #include "check.h"
@@ -62,22 +64,25 @@ static void test_scc(tg_kind kind, uint32_t n, uint64_t m)
 }
 
 /* x = b + s A diag(1/in_weight) x against Jacobi with rn_spmv: both to 1e-13, compared at
- * 1e-10 relative. */
-static void test_solve(tg_kind kind, uint32_t n, uint64_t m, double s)
+ * 1e-10 relative; and bitwise the same with 1 and 2 threads. */
+static void check_solve(const rn_graph *g, double s)
 {
-	rn_graph g;
-	CHECK_INT(tg_build(&g, kind, n, m, 1, m + 2), RN_OK);
-	double *b = malloc(n * sizeof *b), *x = malloc(n * sizeof *x);
+	uint32_t n = g->n;
+	double *b = malloc(n * sizeof *b), *x = malloc(n * sizeof *x), *x2 = malloc(n * sizeof *x2);
 	double *p = malloc(n * sizeof *p), *q = malloc(n * sizeof *q), *c = malloc(n * sizeof *c);
 	for (uint32_t v = 0; v < n; v++) {
 		b[v] = 1 + (v % 5);
 		p[v] = b[v];
-		c[v] = g.in_weight[v] > 0 ? 1 / g.in_weight[v] : 0;
+		c[v] = g->in_weight[v] > 0 ? 1 / g->in_weight[v] : 0;
 	}
 	rn_solve_stats st;
-	CHECK_INT(rn_solve_linear(&g, b, s, g.in_weight, 1e-13, 100000, x, &st, NULL), RN_OK);
+	omp_set_num_threads(1);
+	CHECK_INT(rn_solve_linear(g, b, s, g->in_weight, 1e-13, 100000, x2, &st, NULL), RN_OK);
+	omp_set_num_threads(2);
+	CHECK_INT(rn_solve_linear(g, b, s, g->in_weight, 1e-13, 100000, x, &st, NULL), RN_OK);
+	CHECK(memcmp(x, x2, n * sizeof *x) == 0);
 	for (int it = 0; it < 100000; it++) {
-		rn_spmv(&g, p, c, s, b, q);
+		rn_spmv(g, p, c, s, b, q);
 		double change = 0;
 		for (uint32_t v = 0; v < n; v++)
 			change += fabs(q[v] - p[v]);
@@ -95,10 +100,74 @@ static void test_solve(tg_kind kind, uint32_t n, uint64_t m, double s)
 	CHECK(st.row_updates >= n);
 	free(b);
 	free(x);
+	free(x2);
 	free(p);
 	free(q);
 	free(c);
+}
+
+static void test_solve(tg_kind kind, uint32_t n, uint64_t m, double s)
+{
+	rn_graph g;
+	CHECK_INT(tg_build(&g, kind, n, m, 1, m + 2), RN_OK);
+	check_solve(&g, s);
 	rn_graph_free(&g);
+}
+
+/* The shapes the forward-backward split (solve_split) must order correctly: a giant
+ * component (0..1999) with trees and a small cycle downstream of it (2000..2999), a cycle and
+ * trees upstream of it (3000..3999), and, when hub is set, a two-node cycle whose node 4000
+ * has by far the largest in-degree times out-degree, so that it becomes the pivot instead of
+ * a node of the giant component. */
+static void test_split(int hub)
+{
+	uint32_t n = 5000, cap = 20000, k = 0;
+	uint32_t *s = malloc(cap * sizeof *s), *t = malloc(cap * sizeof *t);
+	float *w = malloc(cap * sizeof *w);
+#define EDGE(a, b)                                                                           \
+	do {                                                                                 \
+		s[k] = (a);                                                                  \
+		t[k] = (b);                                                                  \
+		w[k] = 0.5f + (float)(k % 7) * 0.5f;                                         \
+		k++;                                                                         \
+	} while (0)
+	tg_state = 12345;
+	for (uint32_t i = 0; i < 2000; i++) {
+		EDGE(i, (i + 1) % 2000);
+		EDGE(i, tg_below(2000));
+		EDGE(i, tg_below(2000));
+	}
+	for (uint32_t i = 2000; i < 3000; i++) {
+		EDGE(tg_below(i), i); /* from the giant component or earlier downstream nodes */
+		if (i % 3 == 0)
+			EDGE(i, 2000 + tg_below(1000));
+	}
+	for (uint32_t i = 2500; i < 2510; i++)
+		EDGE(i, i + 1 < 2510 ? i + 1 : 2500);
+	for (uint32_t i = 3000; i < 4000; i++) {
+		EDGE(i, tg_below(2000)); /* into the giant component */
+		if (i % 4 == 0)
+			EDGE(3000 + tg_below(1000), i);
+	}
+	for (uint32_t i = 3100; i < 3105; i++)
+		EDGE(i, i + 1 < 3105 ? i + 1 : 3100);
+	if (hub) {
+		EDGE(4000, 4001);
+		EDGE(4001, 4000);
+		for (uint32_t i = 4002; i < 4500; i++) {
+			EDGE(4000, i);
+			EDGE(i + 498 < n ? i + 498 : 4001, 4000);
+		}
+	}
+#undef EDGE
+	rn_graph g;
+	CHECK_INT(rn_graph_build(&g, n, k, s, t, w, RN_DUP_SUM, NULL), RN_OK);
+	check_solve(&g, 0.85);
+	check_solve(&g, 0.3);
+	rn_graph_free(&g);
+	free(s);
+	free(t);
+	free(w);
 }
 
 static void test_diverge(void)
@@ -219,6 +288,9 @@ int main(void)
 	test_solve(TG_RANDOM, 3000, 9000, 0.85);
 	test_solve(TG_NEARDAG, 5000, 10000, 0.9);
 	test_solve(TG_DAG, 5000, 10000, 0.5);
+	test_solve(TG_RANDOM, 30000, 90000, 0.85);
+	test_split(0);
+	test_split(1);
 	test_diverge();
 	test_threads();
 	return check_report();
