@@ -5,6 +5,7 @@
  */
 #include <refnet/io.h>
 
+#include <omp.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -622,6 +623,75 @@ static void test_allocation_failures(void)
 	CHECK(succeeded);
 }
 
+/* Enough rows for many interning batches: the ids come out in first-seen order, the same with
+ * the interning on a second thread as on one; an error in a late batch names its line and
+ * leaves nothing behind. */
+static void test_many_rows(void)
+{
+	enum { ROWS = 30000, REFERRERS = 5000 };
+	snprintf(path_buf, sizeof path_buf, "%s/many.csv", tmpdir);
+	char path[256];
+	snprintf(path, sizeof path, "%s", path_buf);
+	uint32_t *expect_u = malloc(ROWS * sizeof *expect_u), *expect_v = malloc(ROWS * sizeof *expect_v);
+	uint32_t *seen_r = malloc(REFERRERS * sizeof *seen_r), next = 0;
+	for (uint32_t k = 0; k < REFERRERS; k++)
+		seen_r[k] = UINT32_MAX;
+	FILE *f = fopen(path, "wb");
+	CHECK(f != NULL);
+	fputs("referrer,referred,weight\n", f);
+	uint64_t x = 99;
+	for (uint32_t i = 0; i < ROWS; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t k = (uint32_t)(x >> 33) % REFERRERS;
+		if (seen_r[k] == UINT32_MAX)
+			seen_r[k] = next++;
+		expect_u[i] = seen_r[k];
+		expect_v[i] = next++; /* every referred id is new */
+		fprintf(f, "r%u,c%u,%u\n", k, i, 1 + i % 3);
+	}
+	fclose(f);
+	rn_dataset ds[2];
+	for (int t = 0; t < 2; t++) {
+		omp_set_num_threads(t + 1);
+		rn_error err;
+		CHECK_INT(rn_dataset_init(&ds[t]), RN_OK);
+		CHECK_INT(rn_load_referrals(&ds[t], path, NULL, &err), RN_OK);
+		CHECK_INT(ds[t].referrals.count, ROWS);
+		CHECK_INT(rn_interner_count(ds[t].ids), next);
+		uint32_t wrong = 0;
+		for (uint32_t i = 0; i < ROWS; i++)
+			wrong += ds[t].referrals.referrer[i] != expect_u[i] ||
+				 ds[t].referrals.referred[i] != expect_v[i];
+		CHECK_INT(wrong, 0);
+	}
+	CHECK_STR(id_of(&ds[1], expect_v[ROWS - 1]), "c29999");
+	CHECK(memcmp(ds[0].referrals.weight, ds[1].referrals.weight, ROWS * sizeof(float)) == 0);
+	rn_dataset_free(&ds[0]);
+	rn_dataset_free(&ds[1]);
+	/* A bad weight on line 25001, in a batch after several handed over. */
+	f = fopen(path, "r+b");
+	CHECK(f != NULL);
+	char line[64];
+	uint32_t at = 0;
+	while (fgets(line, sizeof line, f) && ++at < 25000)
+		;
+	long pos = ftell(f);
+	CHECK(fgets(line, sizeof line, f) != NULL);
+	fseek(f, pos + (long)strlen(line) - 2, SEEK_SET);
+	fputc('x', f);
+	fclose(f);
+	rn_dataset bad;
+	rn_error err;
+	CHECK_INT(rn_dataset_init(&bad), RN_OK);
+	CHECK_INT(rn_load_referrals(&bad, path, NULL, &err), RN_EDATA);
+	CHECK_CONTAINS(formatted(&err), "many.csv:25001:");
+	CHECK_INT(bad.referrals.count, 0);
+	rn_dataset_free(&bad);
+	free(expect_u);
+	free(expect_v);
+	free(seen_r);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/rn_test_load_XXXXXX");
@@ -637,6 +707,7 @@ int main(void)
 	test_transactions();
 	test_spend();
 	test_allocation_failures();
+	test_many_rows();
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
 	CHECK_INT(system(cmd), 0);
