@@ -2,6 +2,8 @@
  * connected components, on hand-built edge lists. */
 #include <refnet/graph.h>
 
+#include <omp.h>
+
 #include "check.h"
 
 /* 0->1 twice (weights 1 and 2), 0->2, 2->0, 3->3 (self-loop), 1->2; node 4 isolated. */
@@ -175,8 +177,97 @@ static void test_from_dataset_release(void)
 	rn_dataset_free(&ds);
 }
 
+/* Reference for test_large: the edge list sorted by (source, target, file position). */
+struct ref_edge {
+	uint32_t s, t;
+	uint64_t at;
+	float w;
+};
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct ref_edge *x = a, *y = b;
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+/* An edge list long enough for the two-threaded count, scatter and degrees: the same graph
+ * on 1 and 2 threads, bit for bit, and equal to a sort-and-merge reference under every
+ * duplicate policy (file order decides "first" and the order of "sum"). */
+static void test_large(void)
+{
+	uint32_t n = 200000;
+	uint64_t m = 1600000;
+	uint32_t *from = malloc(m * sizeof *from), *to = malloc(m * sizeof *to);
+	float *w = malloc(m * sizeof *w);
+	struct ref_edge *ref = malloc(m * sizeof *ref);
+	uint64_t x = 7;
+	for (uint64_t e = 0; e < m; e++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		from[e] = (uint32_t)(x >> 40) % n;
+		to[e] = (uint32_t)(x >> 20) % 64 + (from[e] / 64) * 64 % n; /* duplicates likely */
+		w[e] = 0.25f * (float)(1 + (x >> 60));
+	}
+	rn_dup_policy policies[] = {RN_DUP_SUM, RN_DUP_MAX, RN_DUP_FIRST};
+	for (int p = 0; p < 3; p++) {
+		rn_graph g[2];
+		for (int t = 0; t < 2; t++) {
+			omp_set_num_threads(t + 1);
+			CHECK_INT(rn_graph_build(&g[t], n, m, from, to, w, policies[p], NULL), RN_OK);
+		}
+		CHECK_INT(g[0].m, g[1].m);
+		CHECK(memcmp(g[0].offsets, g[1].offsets, (n + 1) * sizeof *g[0].offsets) == 0);
+		CHECK(memcmp(g[0].targets, g[1].targets, g[0].m * sizeof *g[0].targets) == 0);
+		CHECK(memcmp(g[0].weights, g[1].weights, g[0].m * sizeof *g[0].weights) == 0);
+		CHECK(memcmp(g[0].in_weight, g[1].in_weight, n * sizeof *g[0].in_weight) == 0);
+		CHECK(memcmp(g[0].in_degree, g[1].in_degree, n * sizeof *g[0].in_degree) == 0);
+		uint64_t k = 0, loops = 0;
+		for (uint64_t e = 0; e < m; e++) {
+			if (from[e] == to[e]) {
+				loops++;
+				continue;
+			}
+			ref[k++] = (struct ref_edge){from[e], to[e], e, w[e]};
+		}
+		CHECK_INT(g[1].self_loops, loops);
+		qsort(ref, k, sizeof *ref, cmp_ref);
+		uint64_t out = 0, wrong = 0;
+		uint32_t *indeg = calloc(n, sizeof *indeg);
+		for (uint64_t i = 0; i < k;) {
+			double acc = ref[i].w;
+			uint64_t j = i + 1;
+			for (; j < k && ref[j].s == ref[i].s && ref[j].t == ref[i].t; j++) {
+				if (policies[p] == RN_DUP_SUM)
+					acc += ref[j].w;
+				else if (policies[p] == RN_DUP_MAX && ref[j].w > acc)
+					acc = ref[j].w;
+			}
+			uint32_t u = ref[i].s;
+			wrong += out < g[1].offsets[u] || out >= g[1].offsets[u + 1] ||
+				 g[1].targets[out] != ref[i].t || g[1].weights[out] != (float)acc;
+			indeg[ref[i].t]++;
+			out++;
+			i = j;
+		}
+		CHECK_INT(out, g[1].m);
+		CHECK_INT(wrong, 0);
+		CHECK(memcmp(indeg, g[1].in_degree, n * sizeof *indeg) == 0);
+		free(indeg);
+		rn_graph_free(&g[0]);
+		rn_graph_free(&g[1]);
+	}
+	free(from);
+	free(to);
+	free(w);
+	free(ref);
+}
+
 int main(void)
 {
+	test_large();
 	test_from_dataset_release();
 	test_build_sum();
 	test_build_policies();

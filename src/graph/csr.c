@@ -2,13 +2,16 @@
  * csr.c - building the compact referral graph.
  *
  * The edge list arrives in file order.  A counting sort by referrer places every edge in its
- * row (one sequential pass to count, one to scatter, both stable so "first" keeps file order);
- * each row is then sorted by target and duplicates folded by the policy, rows in parallel
- * because they are independent; a final pass compacts the rows in place.  Peak memory is the
- * input edge list plus the CSR (8 bytes per edge) plus 8 bytes per node.
+ * row (one pass to count, one to scatter, both on two threads from 2^20 edges; the scatter
+ * keeps file order within a row, so "first" and the summing order of "sum" do not depend on
+ * the thread count); each row is then sorted by target and duplicates folded by the policy,
+ * rows in parallel because they are independent; a final pass compacts the rows in place.
+ * Peak memory is the input edge list plus the CSR (8 bytes per edge) plus 8 bytes per node.
  *
- * The count and scatter passes are bound by random writes into the offsets array (one per
- * edge); the per-row sort touches each row once, sequentially.
+ * The count and scatter passes are bound by random accesses into the offsets array and the
+ * rows (one each per edge), which is why two threads nearly halve them; the per-row sort
+ * touches each row once, sequentially.  At 2.9e7 edges: scatter 1.55 -> 0.8 s, the whole
+ * build 2.8 -> 1.8-2.3 s.
  */
 #include <refnet/graph.h>
 
@@ -114,25 +117,46 @@ uint64_t rn_graph_bytes(const rn_graph *g)
 				 sizeof *g->out_weight);
 }
 
-/* cursor: n + 1 scratch entries (the caller's row-length array, not yet in use). */
+/* Edge lists at least this long are counted and scattered by two threads. */
+#define PARALLEL_EDGES (1u << 20)
+
+/* cursor: n + 1 scratch entries (the caller's row-length array, not yet in use).
+ *
+ * The scatter is bound by random accesses (a cursor and two array slots per edge), so it is
+ * split in two: the first half of the edge list fills each row from its start, the second
+ * half, read backwards, from its end.  Each row then holds its edges in file order whatever
+ * the number of threads, as the policy "first" and the order of "sum" need.  The two cursors
+ * of a row are 32-bit counts sharing the row's 64-bit scratch entry. */
 static int build_rows(rn_graph *g, uint64_t m, const uint32_t *source, const uint32_t *target,
 		      const float *weight, uint64_t *cursor, rn_error *err)
 {
 	uint32_t n = g->n;
 	uint64_t *offsets = g->offsets;
+	uint64_t bad = m, loops = 0;
+	bool parallel = m >= PARALLEL_EDGES;
+#pragma omp parallel for reduction(+ : loops) reduction(min : bad) if (parallel)
 	for (uint64_t e = 0; e < m; e++) {
-		if (source[e] >= n || target[e] >= n)
-			return rn_error_set(err, RN_EINTERNAL, NULL, 0, 0,
-					    "edge %llu names node %u of %u",
-					    (unsigned long long)e,
-					    source[e] >= n ? source[e] : target[e], n);
-		if (source[e] == target[e])
-			g->self_loops++;
-		else
-			offsets[source[e] + 1]++;
+		if (source[e] >= n || target[e] >= n) {
+			bad = e < bad ? e : bad;
+			continue;
+		}
+		if (source[e] == target[e]) {
+			loops++;
+			continue;
+		}
+#pragma omp atomic
+		offsets[source[e] + 1]++;
 	}
-	for (uint32_t u = 0; u < n; u++)
+	if (bad < m)
+		return rn_error_set(err, RN_EINTERNAL, NULL, 0, 0, "edge %llu names node %u of %u",
+				    (unsigned long long)bad,
+				    source[bad] >= n ? source[bad] : target[bad], n);
+	g->self_loops = loops;
+	uint64_t longest = 0;
+	for (uint32_t u = 0; u < n; u++) {
+		longest = offsets[u + 1] > longest ? offsets[u + 1] : longest;
 		offsets[u + 1] += offsets[u];
+	}
 	uint64_t kept = offsets[n];
 	g->targets = rn_malloc_array(kept, sizeof *g->targets);
 	g->weights = rn_malloc_array(kept, sizeof *g->weights);
@@ -140,13 +164,40 @@ static int build_rows(rn_graph *g, uint64_t m, const uint32_t *source, const uin
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0,
 				    "out of memory building a graph of %llu edges",
 				    (unsigned long long)m);
-	memcpy(cursor, offsets, ((size_t)n + 1) * sizeof *cursor);
-	for (uint64_t e = 0; e < m; e++) {
-		if (source[e] == target[e])
-			continue;
-		uint64_t at = cursor[source[e]]++;
-		g->targets[at] = target[e];
-		g->weights[at] = weight ? weight[e] : 1.0f;
+	if (longest > UINT32_MAX) { /* a row the 32-bit cursors cannot count: one pass */
+		memcpy(cursor, offsets, ((size_t)n + 1) * sizeof *cursor);
+		for (uint64_t e = 0; e < m; e++) {
+			if (source[e] == target[e])
+				continue;
+			uint64_t at = cursor[source[e]]++;
+			g->targets[at] = target[e];
+			g->weights[at] = weight ? weight[e] : 1.0f;
+		}
+		return RN_OK;
+	}
+	uint32_t(*count)[2] = (uint32_t(*)[2])cursor;
+	memset(count, 0, (size_t)n * sizeof *count);
+	uint64_t half = m / 2;
+#pragma omp parallel sections if (parallel)
+	{
+#pragma omp section
+		for (uint64_t e = 0; e < half; e++) {
+			uint32_t u = source[e];
+			if (u == target[e])
+				continue;
+			uint64_t at = offsets[u] + count[u][0]++;
+			g->targets[at] = target[e];
+			g->weights[at] = weight ? weight[e] : 1.0f;
+		}
+#pragma omp section
+		for (uint64_t e = m; e-- > half;) {
+			uint32_t u = source[e];
+			if (u == target[e])
+				continue;
+			uint64_t at = offsets[u + 1] - 1 - count[u][1]++;
+			g->targets[at] = target[e];
+			g->weights[at] = weight ? weight[e] : 1.0f;
+		}
 	}
 	return RN_OK;
 }
@@ -227,25 +278,44 @@ static void compact(rn_graph *g, const uint64_t *len)
 	}
 }
 
-/* Degrees come last, after the build's scratch arrays are freed, to keep the peak low. */
+/* Degrees come last, after the build's scratch arrays are freed, to keep the peak low.
+ * In-degree and in-weight are random updates; the rows are split in two fixed halves, each
+ * summed into its own arrays, then added, so the in-weights are the same on any number of
+ * threads (each is the sum over the first half's rows plus the sum over the second's). */
 static int count_degrees(rn_graph *g, rn_error *err)
 {
-	uint32_t n = g->n;
+	uint32_t n = g->n, mid = n / 2;
 	g->in_degree = rn_calloc((size_t)n + 1, sizeof *g->in_degree);
 	g->in_weight = rn_calloc((size_t)n + 1, sizeof *g->in_weight);
 	g->out_weight = rn_calloc((size_t)n + 1, sizeof *g->out_weight);
-	if (!g->in_degree || !g->in_weight || !g->out_weight)
+	uint32_t *degree2 = rn_calloc((size_t)n + 1, sizeof *degree2);
+	double *weight2 = rn_calloc((size_t)n + 1, sizeof *weight2);
+	if (!g->in_degree || !g->in_weight || !g->out_weight || !degree2 || !weight2) {
+		rn_free(degree2);
+		rn_free(weight2);
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for degrees");
-	for (uint32_t u = 0; u < n; u++) {
-		double sum = 0;
-		for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++) {
-			uint32_t v = g->targets[e];
-			g->in_degree[v]++;
-			g->in_weight[v] += g->weights[e];
-			sum += g->weights[e];
-		}
-		g->out_weight[u] = sum;
 	}
+#pragma omp parallel for schedule(static, 1) if (g->m >= PARALLEL_EDGES)
+	for (int half = 0; half < 2; half++) {
+		uint32_t *degree = half ? degree2 : g->in_degree;
+		double *in = half ? weight2 : g->in_weight;
+		for (uint32_t u = half ? mid : 0; u < (half ? n : mid); u++) {
+			double sum = 0;
+			for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++) {
+				uint32_t v = g->targets[e];
+				degree[v]++;
+				in[v] += g->weights[e];
+				sum += g->weights[e];
+			}
+			g->out_weight[u] = sum;
+		}
+	}
+	for (uint32_t v = 0; v < n; v++) {
+		g->in_degree[v] += degree2[v];
+		g->in_weight[v] += weight2[v];
+	}
+	rn_free(degree2);
+	rn_free(weight2);
 	return RN_OK;
 }
 
