@@ -170,6 +170,47 @@ static void test_split(int hub)
 	free(w);
 }
 
+/* The blocked sweep (rn_solve_block_rows) is the same Gauss-Seidel sweep: against Jacobi, and
+ * against the unblocked solve to rounding, with even and uneven blocks. */
+static void test_blocked(void)
+{
+	rn_graph g;
+	CHECK_INT(tg_build(&g, TG_RANDOM, 30000, 90000, 1, 5), RN_OK);
+	uint32_t n = g.n;
+	double *plain = malloc(n * sizeof *plain), *x = malloc(n * sizeof *x);
+	rn_solve_stats st, st_plain;
+	CHECK_INT(rn_solve_linear(&g, NULL, 0.85, g.in_weight, 1e-12, 1000, plain, &st_plain, NULL),
+		  RN_OK);
+	uint32_t rows[] = {1000, 4099, 29999};
+	for (int k = 0; k < 3; k++) {
+		rn_solve_block_rows(rows[k]);
+		check_solve(&g, 0.85);
+		CHECK_INT(rn_solve_linear(&g, NULL, 0.85, g.in_weight, 1e-12, 1000, x, &st, NULL),
+			  RN_OK);
+		double worst = 0;
+		for (uint32_t v = 0; v < n; v++)
+			worst = fmax(worst, fabs(x[v] - plain[v]) / plain[v]);
+		CHECK(worst <= 1e-11);
+		CHECK(abs((int)st.sweeps - (int)st_plain.sweeps) <= 1);
+	}
+	/* Every allocation of the blocked path can fail cleanly. */
+	rn_solve_block_rows(1000);
+	int rc = RN_ENOMEM;
+	for (uint64_t k = 1; k < 200 && rc != RN_OK; k++) {
+		rn_error err;
+		rn_alloc_fail_at(k, 0);
+		rc = rn_pagerank(&g, NULL, x, NULL, &err);
+		rn_alloc_fail_at(0, 0);
+		if (rc != RN_OK)
+			CHECK_INT(rc, RN_ENOMEM);
+	}
+	CHECK_INT(rc, RN_OK);
+	rn_solve_block_rows(0);
+	free(plain);
+	free(x);
+	rn_graph_free(&g);
+}
+
 static void test_diverge(void)
 {
 	/* 2-cycle, s = 2: spectral radius 2, Gauss-Seidel diverges. */
@@ -291,6 +332,7 @@ int main(void)
 	test_solve(TG_RANDOM, 30000, 90000, 0.85);
 	test_split(0);
 	test_split(1);
+	test_blocked();
 	test_diverge();
 	test_threads();
 	return check_report();

@@ -41,6 +41,12 @@ void rn_spmv(const rn_graph *g, const double *x, const double *c, double s, cons
  * sizes (optional) receives count entries, caller frees with rn_free. */
 int rn_scc(const rn_graph *g, uint32_t *comp, uint32_t *count, uint32_t **sizes, rn_error *err);
 
+/* Rows per block of the blocked Gauss-Seidel sweep over a cyclic component larger than one
+ * block (0 restores the default, 2^19 rows: 4 MiB of values, which stay in cache while a
+ * block's edges are read).  A tuning knob for other cache sizes: results agree to rounding
+ * for any value.  Not to be changed while a solve runs. */
+void rn_solve_block_rows(uint32_t rows);
+
 typedef struct rn_solve_stats {
 	uint32_t components;	    /* strongly connected components visited */
 	uint32_t cyclic_components; /* of which with more than one node (iterated) */

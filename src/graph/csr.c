@@ -15,6 +15,7 @@
  */
 #include <refnet/graph.h>
 
+#include <omp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -279,43 +280,50 @@ static void compact(rn_graph *g, const uint64_t *len)
 }
 
 /* Degrees come last, after the build's scratch arrays are freed, to keep the peak low.
- * In-degree and in-weight are random updates; the rows are split in two fixed halves, each
- * summed into its own arrays, then added, so the in-weights are the same on any number of
- * threads (each is the sum over the first half's rows plus the sum over the second's). */
+ * In-degree and in-weight are random updates; on two threads each takes the targets of one
+ * half of the index range and reads all rows, so every in-weight is still summed in row
+ * order, the same on any number of threads, and no scratch is needed. */
 static int count_degrees(rn_graph *g, rn_error *err)
 {
 	uint32_t n = g->n, mid = n / 2;
 	g->in_degree = rn_calloc((size_t)n + 1, sizeof *g->in_degree);
 	g->in_weight = rn_calloc((size_t)n + 1, sizeof *g->in_weight);
 	g->out_weight = rn_calloc((size_t)n + 1, sizeof *g->out_weight);
-	uint32_t *degree2 = rn_calloc((size_t)n + 1, sizeof *degree2);
-	double *weight2 = rn_calloc((size_t)n + 1, sizeof *weight2);
-	if (!g->in_degree || !g->in_weight || !g->out_weight || !degree2 || !weight2) {
-		rn_free(degree2);
-		rn_free(weight2);
+	if (!g->in_degree || !g->in_weight || !g->out_weight)
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for degrees");
-	}
-#pragma omp parallel for schedule(static, 1) if (g->m >= PARALLEL_EDGES)
-	for (int half = 0; half < 2; half++) {
-		uint32_t *degree = half ? degree2 : g->in_degree;
-		double *in = half ? weight2 : g->in_weight;
-		for (uint32_t u = half ? mid : 0; u < (half ? n : mid); u++) {
+	bool parallel = g->m >= PARALLEL_EDGES && omp_get_max_threads() > 1;
+	if (!parallel) {
+		for (uint32_t u = 0; u < n; u++) {
 			double sum = 0;
 			for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++) {
 				uint32_t v = g->targets[e];
-				degree[v]++;
-				in[v] += g->weights[e];
+				g->in_degree[v]++;
+				g->in_weight[v] += g->weights[e];
 				sum += g->weights[e];
 			}
 			g->out_weight[u] = sum;
 		}
+		return RN_OK;
 	}
-	for (uint32_t v = 0; v < n; v++) {
-		g->in_degree[v] += degree2[v];
-		g->in_weight[v] += weight2[v];
+#pragma omp parallel for schedule(static, 1) num_threads(2)
+	for (int half = 0; half < 2; half++) {
+		uint32_t lo = half ? mid : 0, hi = half ? n : mid;
+		/* Edges into the other half land in a local sink (a select, not a branch). */
+		uint32_t sink_degree = 0;
+		double sink_weight = 0;
+		for (uint32_t u = 0; u < n; u++) {
+			double sum = 0;
+			for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++) {
+				uint32_t v = g->targets[e];
+				bool mine = v >= lo && v < hi;
+				*(mine ? &g->in_degree[v] : &sink_degree) += 1;
+				*(mine ? &g->in_weight[v] : &sink_weight) += g->weights[e];
+				sum += g->weights[e];
+			}
+			if (u >= lo && u < hi)
+				g->out_weight[u] = sum;
+		}
 	}
-	rn_free(degree2);
-	rn_free(weight2);
 	return RN_OK;
 }
 
