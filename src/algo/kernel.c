@@ -367,7 +367,9 @@ static void local_group(const struct local_system *ls, uint64_t g)
  * acc before the sweep, one column block at a time, and each block, once its rows are
  * new, adds its groups to the rows of the blocks below it.  Either way the block being
  * gathered from stays in cache while its groups are read; reading every row's edges in
- * row order instead gathers from all of x at random. */
+ * row order instead gathers from all of x at random.  The groups of one column block write
+ * to disjoint rows, so they are spread over threads; every row still receives its groups in
+ * the same order, so the result does not depend on the thread count. */
 static double local_sweep(const struct local_system *ls, double *kept_out)
 {
 	uint32_t blocks = ls->blocks;
@@ -377,9 +379,12 @@ static double local_sweep(const struct local_system *ls, double *kept_out)
 	double *x = ls->x, change = 0.0, kept = 0.0;
 	if (blocks > 1) {
 		memcpy(ls->acc, ls->ext, (size_t)ls->count * sizeof *ls->acc);
-		for (uint32_t c = 0; c < blocks; c++)
-			for (uint32_t r = c + 1; r < blocks; r++)
+		for (uint32_t c = 0; c < blocks; c++) {
+			int64_t first = (int64_t)c + 1;
+#pragma omp parallel for schedule(dynamic, 1)
+			for (int64_t r = first; r < (int64_t)blocks; r++)
 				local_group(ls, (uint64_t)r * blocks + c);
+		}
 		base = ls->acc;
 	}
 	for (uint32_t r = blocks; r-- > 0;) {
@@ -395,7 +400,8 @@ static double local_sweep(const struct local_system *ls, double *kept_out)
 			kept += keep[i] * xv;
 			x[i] = xv;
 		}
-		for (uint32_t below = 0; below < r; below++)
+#pragma omp parallel for schedule(dynamic, 1)
+		for (int64_t below = 0; below < (int64_t)r; below++)
 			local_group(ls, (uint64_t)below * blocks + r);
 	}
 	*kept_out = kept;
