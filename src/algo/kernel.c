@@ -336,6 +336,7 @@ struct local_system {
 	double *x;
 	double *keep; /* 1 - k_j, see solve_local */
 	double *acc;  /* ext plus the off-diagonal groups, per row (blocks > 1 only) */
+	char *tokens; /* 2 * blocks: the dependence tokens of the blocks of x and acc */
 };
 
 static void local_free(struct local_system *ls)
@@ -349,6 +350,7 @@ static void local_free(struct local_system *ls)
 	rn_free(ls->x);
 	rn_free(ls->keep);
 	rn_free(ls->acc);
+	rn_free(ls->tokens);
 }
 
 /* acc[row] += coef * x[column] over the edges of group g. */
@@ -361,48 +363,76 @@ static void local_group(const struct local_system *ls, uint64_t g)
 		acc[row[e]] += coef[e] * x[tgt[e]];
 }
 
+/* The rows of block r over its diagonal group, from the highest down, each final at once
+ * (base: ext or acc); adds to the sweep's change and kept sums. */
+static void local_diag(const struct local_system *ls, uint32_t r, const double *base,
+		       double *change, double *kept)
+{
+	const uint64_t *diag = ls->diag;
+	const uint32_t *tgt = ls->tgt;
+	const double *coef = ls->coef, *keep = ls->keep;
+	double *x = ls->x, dx = 0.0, kx = 0.0;
+	uint32_t lo = r * ls->rows, hi = ls->count - lo > ls->rows ? lo + ls->rows : ls->count;
+	uint64_t end = ls->group[(uint64_t)r * ls->blocks + r + 1];
+	for (uint32_t i = hi; i-- > lo;) {
+		double sum = 0.0;
+		for (uint64_t e = diag[i]; e < end; e++)
+			sum += coef[e] * x[tgt[e]];
+		end = diag[i];
+		double xv = base[i] + sum;
+		dx += fabs(xv - x[i]);
+		kx += keep[i] * xv;
+		x[i] = xv;
+	}
+	*change += dx;
+	*kept += kx;
+}
+
 /* One Gauss-Seidel sweep, rows from the highest to the lowest; returns the L1 change and
  * stores sum_i keep_i x_i in *kept.  With several blocks a row of block R needs the new
- * values of blocks above R and the old ones of blocks below: the groups below are added to
- * acc before the sweep, one column block at a time, and each block, once its rows are
- * new, adds its groups to the rows of the blocks below it.  Either way the block being
- * gathered from stays in cache while its groups are read; reading every row's edges in
- * row order instead gathers from all of x at random.  The groups of one column block write
- * to disjoint rows, so they are spread over threads; every row still receives its groups in
- * the same order, so the result does not depend on the thread count. */
+ * values of blocks above R and the old ones of blocks below: the groups below the diagonal
+ * are added to acc with the old values, one column block at a time, and each block, once
+ * its rows are new, adds its groups to the rows of the blocks below it.  Either way the
+ * block being gathered from stays in cache while its groups are read; reading every row's
+ * edges in row order instead gathers from all of x at random.
+ *
+ * The work is a graph of tasks: a group (R, C) reads block C of x and adds to block R of
+ * acc; the diagonal pass of block R reads acc and rewrites x there.  The dependences
+ * (OpenMP depend clauses on one token per block of x and of acc) order the tasks on each
+ * block of acc as the loops create them, so every row receives its groups in the same order
+ * and the result does not depend on the thread count; what they leave free runs at the same
+ * time, e.g. the groups of the block just finished alongside the next diagonal pass, which
+ * is a chain (the diagonal passes run one after another, top block first). */
 static double local_sweep(const struct local_system *ls, double *kept_out)
 {
 	uint32_t blocks = ls->blocks;
-	const uint64_t *diag = ls->diag;
-	const uint32_t *tgt = ls->tgt;
-	const double *coef = ls->coef, *keep = ls->keep, *base = ls->ext;
-	double *x = ls->x, change = 0.0, kept = 0.0;
-	if (blocks > 1) {
-		memcpy(ls->acc, ls->ext, (size_t)ls->count * sizeof *ls->acc);
-		for (uint32_t c = 0; c < blocks; c++) {
-			int64_t first = (int64_t)c + 1;
-#pragma omp parallel for schedule(dynamic, 1)
-			for (int64_t r = first; r < (int64_t)blocks; r++)
-				local_group(ls, (uint64_t)r * blocks + c);
-		}
-		base = ls->acc;
+	double change = 0.0, kept = 0.0;
+	if (blocks == 1) {
+		local_diag(ls, 0, ls->ext, &change, &kept);
+		*kept_out = kept;
+		return change;
 	}
-	for (uint32_t r = blocks; r-- > 0;) {
-		uint32_t lo = r * ls->rows, hi = ls->count - lo > ls->rows ? lo + ls->rows : ls->count;
-		uint64_t end = ls->group[(uint64_t)r * blocks + r + 1];
-		for (uint32_t i = hi; i-- > lo;) {
-			double sum = 0.0;
-			for (uint64_t e = diag[i]; e < end; e++)
-				sum += coef[e] * x[tgt[e]];
-			end = diag[i];
-			double xv = base[i] + sum;
-			change += fabs(xv - x[i]);
-			kept += keep[i] * xv;
-			x[i] = xv;
+	memcpy(ls->acc, ls->ext, (size_t)ls->count * sizeof *ls->acc);
+	char *x_block = ls->tokens, *acc_block = ls->tokens + blocks;
+	(void)x_block; /* used only in depend clauses, which gcc does not count as uses */
+	(void)acc_block;
+#pragma omp parallel
+#pragma omp single
+	{
+		/* Created in the order the diagonal passes need them (top block first). */
+		for (uint32_t r = blocks; r-- > 0;)
+			for (uint32_t c = 0; c < r; c++) {
+#pragma omp task depend(in : x_block[c]) depend(inout : acc_block[r])
+				local_group(ls, (uint64_t)r * blocks + c);
+			}
+		for (uint32_t r = blocks; r-- > 0;) {
+#pragma omp task depend(inout : x_block[r]) depend(inout : acc_block[r]) shared(change, kept)
+			local_diag(ls, r, ls->acc, &change, &kept);
+			for (uint32_t below = r; below-- > 0;) {
+#pragma omp task depend(in : x_block[r]) depend(inout : acc_block[below])
+				local_group(ls, (uint64_t)below * blocks + r);
+			}
 		}
-#pragma omp parallel for schedule(dynamic, 1)
-		for (int64_t below = 0; below < (int64_t)r; below++)
-			local_group(ls, (uint64_t)below * blocks + r);
 	}
 	*kept_out = kept;
 	return change;
@@ -456,9 +486,10 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 	if (blocks > 1) {
 		ls->row = rn_malloc_array(room ? room : 1, sizeof *ls->row);
 		ls->acc = rn_malloc_array(count, sizeof *ls->acc);
+		ls->tokens = rn_calloc(2 * (size_t)blocks, 1);
 	}
 	if (!ls->diag || !ls->tgt || !ls->coef || !ls->ext || !ls->x || !ls->keep ||
-	    (blocks > 1 && (!ls->row || !ls->acc)))
+	    (blocks > 1 && (!ls->row || !ls->acc || !ls->tokens)))
 		goto nomem;
 	double *keep = ls->keep;
 	for (uint32_t i = 0; i < count; i++) {
