@@ -438,10 +438,42 @@ static double local_sweep(const struct local_system *ls, double *kept_out)
 	return change;
 }
 
-/* Builds the copy: local_of maps the members (in ascending index order) to their rows.  One
- * pass over the members' rows with one random access per edge into local_of and one into
- * the pairs {s c_j, -k_j} that keep holds meanwhile (so an edge's coefficient and its share
- * of k_j cost one miss, not two); with several blocks a first pass counts the groups. */
+/* Copies rows [lo, hi) of the component; cursor[g] is where their next edge of group g goes.
+ * Per edge one random access into local_of and one into div (c of the column). */
+static void local_fill(const struct solve_ctx *sc, const uint32_t *members,
+		       struct local_system *ls, uint32_t lo, uint32_t hi, uint64_t *cursor)
+{
+	const rn_graph *g = sc->g;
+	const uint32_t *local_of = sc->local_of;
+	uint32_t rows = ls->rows, blocks = ls->blocks;
+	for (uint32_t i = lo; i < hi; i++) {
+		uint32_t v = members[i];
+		uint64_t *to = cursor + (uint64_t)(i / rows) * blocks;
+		double outside = 0.0;
+		ls->diag[i] = to[i / rows];
+		for (uint64_t e = g->offsets[v]; e < g->offsets[v + 1]; e++) {
+			uint32_t w = g->targets[e], lw = local_of[w];
+			double weight = (double)g->weights[e];
+			if (lw == NOT_LOCAL) {
+				outside += weight * sc->y[w];
+				continue;
+			}
+			uint64_t k = to[lw / rows]++;
+			ls->tgt[k] = lw;
+			ls->coef[k] = sc->s * weight * (sc->div ? scaled(sc->div[w], 1.0) : 1.0);
+			if (ls->row)
+				ls->row[k] = i;
+		}
+		ls->ext[i] = (sc->b ? sc->b[v] : 1.0) + sc->s * outside;
+	}
+}
+
+/* Builds the copy: local_of maps the members (in ascending index order) to their rows.
+ * With several blocks the rows are split in two fixed halves, copied in parallel: a first
+ * pass counts each half's edges per group, so that in every group the first half's edges
+ * come first and each group stays in row order.  Then keep = 1 - column sums, a pass over
+ * the groups by column block (in parallel: the blocks are disjoint), each column summed in
+ * row order.  Nothing depends on the thread count. */
 static int local_build(struct solve_ctx *sc, const uint32_t *members, struct local_system *ls)
 {
 	const rn_graph *g = sc->g;
@@ -449,12 +481,12 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 	uint32_t count = ls->count, rows = count > block_rows ? block_rows : count;
 	if ((count - 1) / rows + 1 > MAX_BLOCKS) /* keep the group table small */
 		rows = (count - 1) / MAX_BLOCKS + 1;
-	uint32_t blocks = (count - 1) / rows + 1;
+	uint32_t blocks = (count - 1) / rows + 1, mid = blocks > 1 ? count / 2 : count;
 	uint64_t groups = (uint64_t)blocks * blocks, room = 0;
 	ls->blocks = blocks;
 	ls->rows = rows;
 	ls->group = rn_calloc(groups + 1, sizeof *ls->group);
-	uint64_t *cursor = rn_malloc_array(groups, sizeof *cursor);
+	uint64_t *cursor = rn_calloc(2 * groups, sizeof *cursor); /* per half */
 	if (!ls->group || !cursor)
 		goto nomem;
 	if (blocks == 1) {
@@ -463,26 +495,33 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 		for (uint32_t i = 0; i < count; i++)
 			room += g->offsets[members[i] + 1] - g->offsets[members[i]];
 	} else {
-		for (uint32_t i = 0; i < count; i++) {
-			uint32_t v = members[i];
-			uint64_t *in_row = ls->group + 1 + (uint64_t)(i / rows) * blocks;
-			for (uint64_t e = g->offsets[v]; e < g->offsets[v + 1]; e++) {
-				uint32_t lw = local_of[g->targets[e]];
-				if (lw != NOT_LOCAL)
-					in_row[lw / rows]++;
+#pragma omp parallel for schedule(static, 1)
+		for (int half = 0; half < 2; half++) {
+			uint64_t *in_half = cursor + (uint64_t)half * groups;
+			for (uint32_t i = half ? mid : 0; i < (half ? count : mid); i++) {
+				uint32_t v = members[i];
+				uint64_t *in_row = in_half + (uint64_t)(i / rows) * blocks;
+				for (uint64_t e = g->offsets[v]; e < g->offsets[v + 1]; e++) {
+					uint32_t lw = local_of[g->targets[e]];
+					if (lw != NOT_LOCAL)
+						in_row[lw / rows]++;
+				}
 			}
 		}
-		for (uint64_t k = 0; k < groups; k++)
-			ls->group[k + 1] += ls->group[k];
+		for (uint64_t k = 0; k < groups; k++) {
+			uint64_t first = cursor[k], second = cursor[groups + k];
+			ls->group[k + 1] = ls->group[k] + first + second;
+			cursor[k] = ls->group[k];
+			cursor[groups + k] = ls->group[k] + first;
+		}
 		room = ls->group[groups];
 	}
-	memcpy(cursor, ls->group, groups * sizeof *cursor);
 	ls->diag = rn_malloc_array(count, sizeof *ls->diag);
 	ls->tgt = rn_malloc_array(room ? room : 1, sizeof *ls->tgt);
 	ls->coef = rn_malloc_array(room ? room : 1, sizeof *ls->coef);
 	ls->ext = rn_malloc_array(count, sizeof *ls->ext);
 	ls->x = rn_calloc(count, sizeof *ls->x);
-	ls->keep = rn_malloc_array((size_t)count * 2, sizeof *ls->keep);
+	ls->keep = rn_calloc(count, sizeof *ls->keep);
 	if (blocks > 1) {
 		ls->row = rn_malloc_array(room ? room : 1, sizeof *ls->row);
 		ls->acc = rn_malloc_array(count, sizeof *ls->acc);
@@ -491,35 +530,10 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 	if (!ls->diag || !ls->tgt || !ls->coef || !ls->ext || !ls->x || !ls->keep ||
 	    (blocks > 1 && (!ls->row || !ls->acc || !ls->tokens)))
 		goto nomem;
-	double *keep = ls->keep;
-	for (uint32_t i = 0; i < count; i++) {
-		keep[2 * (size_t)i] = sc->s * (sc->div ? scaled(sc->div[members[i]], 1.0) : 1.0);
-		keep[2 * (size_t)i + 1] = 0.0;
-	}
-	for (uint32_t i = 0; i < count; i++) {
-		uint32_t v = members[i];
-		uint64_t *to = cursor + (uint64_t)(i / rows) * blocks;
-		double outside = 0.0;
-		ls->diag[i] = to[i / rows];
-		for (uint64_t e = g->offsets[v]; e < g->offsets[v + 1]; e++) {
-			uint32_t w = g->targets[e], lw = local_of[w];
-			if (lw == NOT_LOCAL) {
-				outside += (double)g->weights[e] * sc->y[w];
-				continue;
-			}
-			uint64_t k = to[lw / rows]++;
-			ls->tgt[k] = lw;
-			ls->coef[k] = (double)g->weights[e] * keep[2 * (size_t)lw];
-			keep[2 * (size_t)lw + 1] -= ls->coef[k];
-			if (ls->row)
-				ls->row[k] = i;
-		}
-		ls->ext[i] = (sc->b ? sc->b[v] : 1.0) + sc->s * outside;
-	}
-	for (uint32_t i = 0; i < count; i++)
-		keep[i] = 1.0 + keep[2 * (size_t)i + 1];
-	double *packed = rn_realloc_array(keep, count, sizeof *keep);
-	ls->keep = packed ? packed : keep;
+#pragma omp parallel for schedule(static, 1) if (blocks > 1)
+	for (int half = 0; half < 2; half++)
+		local_fill(sc, members, ls, half ? mid : 0, half ? count : mid,
+			   cursor + (uint64_t)half * groups);
 	if (blocks == 1) {
 		uint64_t k = cursor[0];
 		ls->group[1] = k;
@@ -530,6 +544,16 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 			ls->coef = c ? c : ls->coef;
 		}
 	}
+	double *keep = ls->keep;
+#pragma omp parallel for schedule(dynamic, 1) if (blocks > 1)
+	for (int64_t c = 0; c < (int64_t)blocks; c++)
+		for (uint64_t r = 0; r < blocks; r++) {
+			uint64_t grp = r * blocks + (uint64_t)c;
+			for (uint64_t e = ls->group[grp]; e < ls->group[grp + 1]; e++)
+				keep[ls->tgt[e]] -= ls->coef[e];
+		}
+	for (uint32_t i = 0; i < count; i++)
+		keep[i] += 1.0;
 	rn_free(cursor);
 	return RN_OK;
 nomem:
