@@ -721,7 +721,8 @@ static uint32_t bfs(const uint64_t *off, const uint32_t *tgt, uint8_t *mark, uin
  * when large by a scan of the marks (sequential rows). */
 struct in_row {
 	uint64_t begin;
-	uint64_t count;
+	uint32_t count; /* filled from the start of the row */
+	uint32_t back;	/* filled from the end (the second half of a parallel fill) */
 };
 
 static int reverse_forward(const rn_graph *g, const uint8_t *mark, const uint32_t *fwd,
@@ -739,7 +740,7 @@ static int reverse_forward(const rn_graph *g, const uint8_t *mark, const uint32_
 		uint32_t u = scan ? v : fwd[k];
 		if (!(mark[u] & FORWARD))
 			continue;
-		in[u] = (struct in_row){begin, 0};
+		in[u] = (struct in_row){begin, 0, 0};
 		begin += g->in_degree[u];
 	}
 	uint32_t *in_src = rn_malloc_array(begin ? begin : 1, sizeof *in_src);
@@ -747,14 +748,46 @@ static int reverse_forward(const rn_graph *g, const uint8_t *mark, const uint32_
 		rn_free(in);
 		return RN_ENOMEM;
 	}
-	for (uint32_t k = 0, v = 0; scan ? v < n : k < count; k++, v++) {
-		uint32_t u = scan ? v : fwd[k];
-		if (!(mark[u] & FORWARD))
+	if (!scan) {
+		for (uint32_t k = 0; k < count; k++)
+			for (uint64_t e = off[fwd[k]]; e < off[fwd[k] + 1]; e++) {
+				struct in_row *r = &in[tgt[e]];
+				in_src[r->begin + r->count++] = fwd[k];
+			}
+		*in_out = in;
+		*in_src_out = in_src;
+		return RN_OK;
+	}
+	/* Two threads over the halves of the index range, as in the CSR scatter: the first
+	 * half fills each row from its start, the second, read backwards, from its end (the row
+	 * has room for the node's whole in-degree); then the two parts are joined.  Every row
+	 * lists its predecessors in ascending order on any number of threads. */
+	uint32_t mid = n / 2;
+#pragma omp parallel sections
+	{
+#pragma omp section
+		for (uint32_t u = 0; u < mid; u++)
+			if (mark[u] & FORWARD)
+				for (uint64_t e = off[u]; e < off[u + 1]; e++) {
+					struct in_row *r = &in[tgt[e]];
+					in_src[r->begin + r->count++] = u;
+				}
+#pragma omp section
+		for (uint32_t u = n; u-- > mid;)
+			if (mark[u] & FORWARD)
+				for (uint64_t e = off[u + 1]; e-- > off[u];) {
+					uint32_t v = tgt[e];
+					struct in_row *r = &in[v];
+					in_src[r->begin + g->in_degree[v] - ++r->back] = u;
+				}
+	}
+	for (uint32_t v = 0; v < n; v++) {
+		if (!(mark[v] & FORWARD) || in[v].back == 0)
 			continue;
-		for (uint64_t e = off[u]; e < off[u + 1]; e++) {
-			struct in_row *r = &in[tgt[e]];
-			in_src[r->begin + r->count++] = u;
-		}
+		struct in_row *r = &in[v];
+		memmove(in_src + r->begin + r->count, in_src + r->begin + g->in_degree[v] - r->back,
+			(size_t)r->back * sizeof *in_src);
+		r->count += r->back;
 	}
 	*in_out = in;
 	*in_src_out = in_src;
