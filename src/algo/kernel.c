@@ -336,7 +336,6 @@ struct local_system {
 	double *x;
 	double *keep; /* 1 - k_j, see solve_local */
 	double *acc;  /* ext plus the off-diagonal groups, per row (blocks > 1 only) */
-	char *tokens; /* 2 * blocks: the dependence tokens of the blocks of x and acc */
 };
 
 static void local_free(struct local_system *ls)
@@ -350,7 +349,6 @@ static void local_free(struct local_system *ls)
 	rn_free(ls->x);
 	rn_free(ls->keep);
 	rn_free(ls->acc);
-	rn_free(ls->tokens);
 }
 
 /* acc[row] += coef * x[column] over the edges of group g. */
@@ -394,15 +392,9 @@ static void local_diag(const struct local_system *ls, uint32_t r, const double *
  * are added to acc with the old values, one column block at a time, and each block, once
  * its rows are new, adds its groups to the rows of the blocks below it.  Either way the
  * block being gathered from stays in cache while its groups are read; reading every row's
- * edges in row order instead gathers from all of x at random.
- *
- * The work is a graph of tasks: a group (R, C) reads block C of x and adds to block R of
- * acc; the diagonal pass of block R reads acc and rewrites x there.  The dependences
- * (OpenMP depend clauses on one token per block of x and of acc) order the tasks on each
- * block of acc as the loops create them, so every row receives its groups in the same order
- * and the result does not depend on the thread count; what they leave free runs at the same
- * time, e.g. the groups of the block just finished alongside the next diagonal pass, which
- * is a chain (the diagonal passes run one after another, top block first). */
+ * edges in row order instead gathers from all of x at random.  The groups of one column
+ * block write to disjoint rows, so they are spread over threads; every row still receives
+ * its groups in the same order, so the result does not depend on the thread count. */
 static double local_sweep(const struct local_system *ls, double *kept_out)
 {
 	uint32_t blocks = ls->blocks;
@@ -413,26 +405,17 @@ static double local_sweep(const struct local_system *ls, double *kept_out)
 		return change;
 	}
 	memcpy(ls->acc, ls->ext, (size_t)ls->count * sizeof *ls->acc);
-	char *x_block = ls->tokens, *acc_block = ls->tokens + blocks;
-	(void)x_block; /* used only in depend clauses, which gcc does not count as uses */
-	(void)acc_block;
-#pragma omp parallel
-#pragma omp single
-	{
-		/* Created in the order the diagonal passes need them (top block first). */
-		for (uint32_t r = blocks; r-- > 0;)
-			for (uint32_t c = 0; c < r; c++) {
-#pragma omp task depend(in : x_block[c]) depend(inout : acc_block[r])
-				local_group(ls, (uint64_t)r * blocks + c);
-			}
-		for (uint32_t r = blocks; r-- > 0;) {
-#pragma omp task depend(inout : x_block[r]) depend(inout : acc_block[r]) shared(change, kept)
-			local_diag(ls, r, ls->acc, &change, &kept);
-			for (uint32_t below = r; below-- > 0;) {
-#pragma omp task depend(in : x_block[r]) depend(inout : acc_block[below])
-				local_group(ls, (uint64_t)below * blocks + r);
-			}
-		}
+	for (uint32_t c = 0; c < blocks; c++) {
+		int64_t first = (int64_t)c + 1;
+#pragma omp parallel for schedule(dynamic, 1)
+		for (int64_t r = first; r < (int64_t)blocks; r++)
+			local_group(ls, (uint64_t)r * blocks + c);
+	}
+	for (uint32_t r = blocks; r-- > 0;) {
+		local_diag(ls, r, ls->acc, &change, &kept);
+#pragma omp parallel for schedule(dynamic, 1)
+		for (int64_t below = 0; below < (int64_t)r; below++)
+			local_group(ls, (uint64_t)below * blocks + r);
 	}
 	*kept_out = kept;
 	return change;
@@ -525,10 +508,9 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 	if (blocks > 1) {
 		ls->row = rn_malloc_array(room ? room : 1, sizeof *ls->row);
 		ls->acc = rn_malloc_array(count, sizeof *ls->acc);
-		ls->tokens = rn_calloc(2 * (size_t)blocks, 1);
 	}
 	if (!ls->diag || !ls->tgt || !ls->coef || !ls->ext || !ls->x || !ls->keep ||
-	    (blocks > 1 && (!ls->row || !ls->acc || !ls->tokens)))
+	    (blocks > 1 && (!ls->row || !ls->acc)))
 		goto nomem;
 #pragma omp parallel for schedule(static, 1) if (blocks > 1)
 	for (int half = 0; half < 2; half++)
