@@ -211,6 +211,27 @@ static void test_blocked(void)
 	rn_graph_free(&g);
 }
 
+/* rn_scc's labels do not depend on the schedule of the parallel Kahn levels, and the giant
+ * component found by the split gets one label. */
+static void test_scc_threads(void)
+{
+	tg_kind kinds[] = {TG_FOREST, TG_RANDOM};
+	for (int k = 0; k < 2; k++) {
+		rn_graph g;
+		CHECK_INT(tg_build(&g, kinds[k], 200000, 600000, 0, 11), RN_OK);
+		uint32_t *a = malloc(g.n * sizeof *a), *b = malloc(g.n * sizeof *b), ca, cb;
+		omp_set_num_threads(1);
+		CHECK_INT(rn_scc(&g, a, &ca, NULL, NULL), RN_OK);
+		omp_set_num_threads(2);
+		CHECK_INT(rn_scc(&g, b, &cb, NULL, NULL), RN_OK);
+		CHECK_INT(ca, cb);
+		CHECK(memcmp(a, b, g.n * sizeof *a) == 0);
+		free(a);
+		free(b);
+		rn_graph_free(&g);
+	}
+}
+
 static void test_diverge(void)
 {
 	/* 2-cycle, s = 2: spectral radius 2, Gauss-Seidel diverges. */
@@ -326,6 +347,8 @@ int main(void)
 	test_scc(TG_RANDOM, 3000, 9000);
 	test_scc(TG_NEARDAG, 5000, 10000);
 	test_scc(TG_FOREST, 5000, 5000);
+	test_scc(TG_RANDOM, 40000, 120000);
+	test_scc_threads();
 	test_solve(TG_RANDOM, 3000, 9000, 0.85);
 	test_solve(TG_NEARDAG, 5000, 10000, 0.9);
 	test_solve(TG_DAG, 5000, 10000, 0.5);

@@ -35,10 +35,12 @@
 void rn_spmv(const rn_graph *g, const double *x, const double *c, double s, const double *b,
 	     double *y);
 
-/* Strongly connected components (Tarjan 1972, iterative).  comp[v] is the component of v;
- * components are numbered 0..count-1 in the order Tarjan completes them, which is a reverse
- * topological order of the condensation: every edge u->v has comp[u] >= comp[v].
- * sizes (optional) receives count entries, caller frees with rn_free. */
+/* Strongly connected components: Kahn's pass for the nodes no cycle leads into, the
+ * forward-backward split of a giant component, Tarjan's search (1972, iterative) for the rest
+ * (docs/ALGORITHMS.md).  comp[v] is the component of v; components are numbered 0..count-1 in
+ * a reverse topological order of the condensation: every edge u->v has comp[u] >= comp[v].
+ * The labels are the same on any number of threads.  sizes (optional) receives count
+ * entries, caller frees with rn_free (NULL for an empty graph). */
 int rn_scc(const rn_graph *g, uint32_t *comp, uint32_t *count, uint32_t **sizes, rn_error *err);
 
 /* Rows per block of the blocked Gauss-Seidel sweep over a cyclic component larger than one

@@ -15,7 +15,7 @@
  *      are final; a single node is evaluated once, a cyclic component is swept Gauss-Seidel
  *      style until it settles (solve_emit, solve_local).  When the rest is large, the
  *      component of one well-connected pivot is first split off by breadth-first searches
- *      forward and backward (solve_split), so that a giant component does not go through the
+ *      forward and backward (split_giant), so that a giant component does not go through the
  *      latency-bound depth-first search.
  *   3. The Kahn levels backwards, deepest first, each level's rows in parallel
  *      (solve_acyclic).
@@ -64,7 +64,7 @@ void rn_solve_block_rows(uint32_t rows)
 }
 /* From this many nodes left after Kahn's pass, and when they are at least half the graph,
  * the largest component is split off by breadth-first searches before Tarjan's search
- * (solve_split).  Below half, Tarjan's search costs at most half a graph's, and a remainder
+ * (split_giant).  Below half, Tarjan's search costs at most half a graph's, and a remainder
  * made of cycles with much below them (the "mixed" benchmark graph: 20 % of the nodes
  * below a few small cycles) would pay for the split without a large component to find. */
 #define SPLIT_MIN 1024
@@ -199,48 +199,6 @@ out:
 	rn_free(stack);
 	rn_free(calls);
 	return rc;
-}
-
-struct scc_ctx {
-	uint32_t *comp;
-	uint32_t *sizes;
-};
-
-static int scc_emit(void *ctx, uint32_t *members, uint32_t count, uint32_t label)
-{
-	struct scc_ctx *c = ctx;
-	for (uint32_t i = 0; i < count; i++)
-		c->comp[members[i]] = label;
-	if (c->sizes)
-		c->sizes[label] = count;
-	return RN_OK;
-}
-
-int rn_scc(const rn_graph *g, uint32_t *comp, uint32_t *count, uint32_t **sizes, rn_error *err)
-{
-	struct scc_ctx ctx = {comp, NULL};
-	uint32_t labels = 0;
-	if (sizes) {
-		*sizes = NULL;
-		ctx.sizes = rn_malloc_array(g->n ? g->n : 1, sizeof *ctx.sizes);
-		if (!ctx.sizes)
-			return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
-	}
-	uint32_t *idx = rn_calloc(g->n ? g->n : 1, sizeof *idx);
-	int rc = idx ? tarjan(g, idx, NULL, 0, scc_emit, &ctx, &labels, err)
-		     : rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
-	rn_free(idx);
-	if (rc != RN_OK) {
-		rn_free(ctx.sizes);
-		return rc;
-	}
-	if (sizes) {
-		uint32_t *shrunk = rn_realloc_array(ctx.sizes, labels ? labels : 1, sizeof *shrunk);
-		*sizes = shrunk ? shrunk : ctx.sizes;
-	}
-	if (count)
-		*count = labels;
-	return RN_OK;
 }
 
 struct solve_ctx {
@@ -820,9 +778,9 @@ static uint32_t bfs_back(const struct in_row *in, const uint32_t *src, uint8_t *
  * The pivot is the remaining node with the largest in-degree times out-degree, which on such
  * graphs lies in the giant component; if it does not, the split is still correct, only less
  * useful.  idx: as for tarjan, 0 for the nodes left to solve (`rest` of them). */
-static int solve_split(struct solve_ctx *sc, uint32_t *idx, uint32_t rest)
+static int split_giant(const rn_graph *g, uint32_t *idx, uint32_t rest, emit_fn emit, void *ctx,
+		       rn_error *err)
 {
-	const rn_graph *g = sc->g;
 	uint32_t n = g->n, pivot = UINT32_MAX;
 	uint64_t best = 0;
 	for (uint32_t v = 0; v < n; v++) {
@@ -868,14 +826,14 @@ static int solve_split(struct solve_ctx *sc, uint32_t *idx, uint32_t rest)
 	mark = NULL;
 	for (uint32_t i = 0; i < count; i++)
 		idx[members[i]] = DONE;
-	rc = tarjan(g, idx, fwd, forward, solve_emit, sc, NULL, sc->err);
+	rc = tarjan(g, idx, fwd, forward, emit, ctx, NULL, err);
 	rn_free(fwd);
 	fwd = NULL;
 	if (rc == RN_OK)
-		rc = solve_emit(sc, members, count, 0);
+		rc = emit(ctx, members, count, 0);
 	goto out;
 nomem:
-	rc = rn_error_set(sc->err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
+	rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
 out:
 	rn_free(mark);
 	rn_free(fwd);
@@ -1062,6 +1020,29 @@ static void solve_acyclic(struct solve_ctx *sc, const uint32_t *order, const uin
 	}
 }
 
+/* Emits the strongly connected components of the nodes outside order[0..acyclic) (a set
+ * closed under successors) in reverse topological order: the component of a giant pivot
+ * first split off (split_giant) when they are at least half the graph, the rest by Tarjan. */
+static int walk_cyclic(const rn_graph *g, const uint32_t *order, uint32_t acyclic, emit_fn emit,
+		       void *ctx, rn_error *err)
+{
+	uint32_t n = g->n, rest = n - acyclic;
+	if (rest == 0)
+		return RN_OK;
+	uint32_t *idx = rn_calloc(n, sizeof *idx);
+	if (!idx)
+		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
+	for (uint32_t i = 0; i < acyclic; i++)
+		idx[order[i]] = DONE;
+	int rc = RN_OK;
+	if (rest >= SPLIT_MIN && rest >= n / 2)
+		rc = split_giant(g, idx, rest, emit, ctx, err);
+	if (rc == RN_OK)
+		rc = tarjan(g, idx, NULL, 0, emit, ctx, NULL, err);
+	rn_free(idx);
+	return rc;
+}
+
 int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *div, double tol,
 		    uint32_t max_sweeps, double *x, rn_solve_stats *stats, rn_error *err)
 {
@@ -1104,21 +1085,7 @@ int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *
 		goto out;
 	}
 	/* Cycles and what lies below them first: they never depend on the Kahn part. */
-	if (acyclic < n) {
-		uint32_t *idx = rn_calloc(n, sizeof *idx);
-		if (!idx) {
-			rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
-		} else {
-			for (uint32_t i = 0; i < acyclic; i++)
-				idx[order[i]] = DONE;
-			uint32_t rest = n - acyclic;
-			if (rest >= SPLIT_MIN && rest >= n / 2)
-				rc = solve_split(&sc, idx, rest);
-			if (rc == RN_OK)
-				rc = tarjan(g, idx, NULL, 0, solve_emit, &sc, NULL, err);
-			rn_free(idx);
-		}
-	}
+	rc = walk_cyclic(g, order, acyclic, solve_emit, &sc, err);
 	/* Then the Kahn order backwards: children before parents, each row evaluated once. */
 	if (rc == RN_OK)
 		solve_acyclic(&sc, order, level_end, levels);
@@ -1137,4 +1104,90 @@ out:
 	if (stats)
 		*stats = sc.stats;
 	return rc;
+}
+
+struct scc_ctx {
+	uint32_t *comp;
+	uint32_t *sizes;
+	uint32_t next; /* label of the next component */
+};
+
+static int scc_emit(void *ctx, uint32_t *members, uint32_t count, uint32_t label)
+{
+	struct scc_ctx *c = ctx;
+	(void)label;
+	for (uint32_t i = 0; i < count; i++)
+		c->comp[members[i]] = c->next;
+	if (c->sizes)
+		c->sizes[c->next] = count;
+	c->next++;
+	return RN_OK;
+}
+
+/* The same walk as the solver's: Kahn's pass takes every node no cycle leads into (each its
+ * own component), the rest goes through walk_cyclic and is labelled first; the Kahn nodes
+ * then take the following labels, deepest level first and by index within a level (no edge
+ * joins two nodes of a level), so that the labels do not depend on the schedule of the
+ * parallel Kahn levels. */
+int rn_scc(const rn_graph *g, uint32_t *comp, uint32_t *count, uint32_t **sizes, rn_error *err)
+{
+	uint32_t n = g->n;
+	struct scc_ctx ctx = {comp, NULL, 0};
+	if (sizes)
+		*sizes = NULL;
+	if (count)
+		*count = 0;
+	if (n == 0)
+		return RN_OK;
+	uint32_t *pending = rn_malloc_array(n, sizeof *pending);
+	uint32_t *order = rn_malloc_array(n, sizeof *order);
+	uint32_t acyclic = 0, levels = 0, *level_end = NULL;
+	int rc = RN_OK;
+	if (sizes && !(ctx.sizes = rn_malloc_array(n, sizeof *ctx.sizes)))
+		goto nomem;
+	if (!pending || !order || kahn_order(g, pending, order, &acyclic, &level_end, &levels))
+		goto nomem;
+	for (uint32_t i = 0; i < acyclic; i++)
+		comp[order[i]] = UINT32_MAX;
+	rc = walk_cyclic(g, order, acyclic, scc_emit, &ctx, err);
+	if (rc != RN_OK)
+		goto out;
+	/* The Kahn nodes' levels (pending is free now), then their labels. */
+	for (uint32_t l = 0, i = 0; l < levels; l++)
+		for (; i < level_end[l]; i++)
+			pending[order[i]] = l;
+	uint32_t *at = rn_malloc_array((size_t)levels + 1, sizeof *at); /* next label per level */
+	if (!at)
+		goto nomem;
+	for (uint32_t l = levels, next = ctx.next; l-- > 0;) {
+		at[l] = next;
+		next += level_end[l] - (l ? level_end[l - 1] : 0);
+	}
+	for (uint32_t v = 0; v < n; v++) {
+		if (comp[v] != UINT32_MAX)
+			continue;
+		comp[v] = at[pending[v]]++;
+		if (ctx.sizes)
+			ctx.sizes[comp[v]] = 1;
+	}
+	ctx.next += acyclic;
+	rn_free(at);
+	goto out;
+nomem:
+	rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
+out:
+	rn_free(pending);
+	rn_free(order);
+	rn_free(level_end);
+	if (rc != RN_OK) {
+		rn_free(ctx.sizes);
+		return rc;
+	}
+	if (sizes) {
+		uint32_t *shrunk = rn_realloc_array(ctx.sizes, ctx.next, sizeof *shrunk);
+		*sizes = shrunk ? shrunk : ctx.sizes;
+	}
+	if (count)
+		*count = ctx.next;
+	return RN_OK;
 }
