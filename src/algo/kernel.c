@@ -772,12 +772,12 @@ static uint32_t bfs_back(const struct in_row *in, const uint32_t *src, uint8_t *
  * searched inside F only (over F's edges reversed), since a path into p from a node of F
  * stays in F.  Then, in dependency order:
  *   1. F \ C by Tarjan: closed under successors (a node of F with a successor in C would
- *      reach p and be in C), so it is final before C;
- *   2. C as one component (solve_emit);
+ *      reach p and be in C), so its components are emitted before C;
+ *   2. C, emitted as one component;
  *   3. the caller's Tarjan over the rest, which sees F as completed.
  * The pivot is the remaining node with the largest in-degree times out-degree, which on such
  * graphs lies in the giant component; if it does not, the split is still correct, only less
- * useful.  idx: as for tarjan, 0 for the nodes left to solve (`rest` of them). */
+ * useful.  idx: as for tarjan, 0 for the nodes left (`rest` of them); emit as for tarjan. */
 static int split_giant(const rn_graph *g, uint32_t *idx, uint32_t rest, emit_fn emit, void *ctx,
 		       rn_error *err)
 {
