@@ -4,6 +4,7 @@
 #include <refnet/algo.h>
 
 #include <omp.h>
+#include <string.h>
 
 #include "algo_graphs.h"
 #include "check.h"
@@ -109,6 +110,37 @@ static void test_threads(void)
 	rn_graph_free(&g);
 }
 
+/* Without lambda_max to report, rn_katz stops refining the bounds once alpha is decided: the
+ * scores agree with the fully refined run, a clearly too large alpha is refused with bounds
+ * that hold, and the alpha the message calls safe is accepted. */
+static void test_early_decision(void)
+{
+	rn_graph g;
+	rn_error err;
+	CHECK_INT(tg_build(&g, TG_RANDOM, 20000, 60000, 1, 3), RN_OK);
+	double lo, hi, lambda;
+	CHECK_INT(rn_spectral_radius(&g, 2000, 1e-9, &lo, &hi, NULL), RN_OK);
+	double *a = malloc(g.n * sizeof *a), *b = malloc(g.n * sizeof *b);
+	CHECK_INT(rn_katz(&g, 0.3 / hi, 1e-12, a, &lambda, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, 0.3 / hi, 1e-12, b, NULL, NULL), RN_OK);
+	double worst = 0;
+	for (uint32_t v = 0; v < g.n; v++)
+		worst = fmax(worst, fabs(a[v] - b[v]) / a[v]);
+	CHECK(worst <= 1e-10);
+	CHECK_INT(rn_katz(&g, 5 / hi, 1e-12, a, NULL, &err), RN_EUSAGE);
+	CHECK_CONTAINS(err.message, "too large for this graph");
+	const char *safe = strstr(err.message, "any alpha below ");
+	CHECK(safe != NULL);
+	if (safe) {
+		double alpha = strtod(safe + strlen("any alpha below "), NULL);
+		CHECK(alpha > 0 && alpha * hi < 1);
+		CHECK_INT(rn_katz(&g, alpha * 0.999, 1e-12, a, NULL, NULL), RN_OK);
+	}
+	free(a);
+	free(b);
+	rn_graph_free(&g);
+}
+
 int main(void)
 {
 	test_chain();
@@ -117,5 +149,6 @@ int main(void)
 	test_vs_jacobi(TG_NEARDAG, 5000, 12000);
 	test_vs_jacobi(TG_FOREST, 5000, 5000);
 	test_threads();
+	test_early_decision();
 	return check_report();
 }

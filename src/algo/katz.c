@@ -17,8 +17,10 @@
 
 #include <math.h>
 
-int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_gap, double *lower,
-		       double *upper, rn_error *err)
+/* rn_spectral_radius, and with decide > 0 it also stops as soon as the bounds settle which
+ * side of decide lambda_max is on (upper < decide or lower >= decide). */
+static int spectral_bounds(const rn_graph *g, uint32_t max_iterations, double rel_gap,
+			   double decide, double *lower, double *upper, rn_error *err)
 {
 	uint32_t n = g->n, count = 0, *sizes = NULL;
 	*lower = *upper = 0.0;
@@ -96,7 +98,7 @@ int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_ga
 		}
 		for (uint32_t u = 0; u < n; u++)
 			x[u] = y[u] / max_y;
-		if (hi - lo <= rel_gap * hi)
+		if (hi - lo <= rel_gap * hi || (decide > 0.0 && (hi < decide || lo >= decide)))
 			break;
 	}
 	*lower = lo;
@@ -110,6 +112,12 @@ out:
 	return rc;
 }
 
+int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_gap, double *lower,
+		       double *upper, rn_error *err)
+{
+	return spectral_bounds(g, max_iterations, rel_gap, 0.0, lower, upper, err);
+}
+
 int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lambda_max,
 	    rn_error *err)
 {
@@ -119,19 +127,30 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lamb
 	if (!(tol > 0.0))
 		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
 				    "Katz tolerance must be positive, got %g", tol);
+	/* Without lambda_max to report, the iteration stops once alpha is decided: on the 1e7
+	 * benchmark graph (lambda_max 32.4) tightening the bounds to 1e-4 takes 300 products,
+	 * 95 s, while alpha = 0.1 is refused after a few. */
 	double lo = 0.0, hi = 0.0;
-	int rc = rn_spectral_radius(g, 300, 1e-4, &lo, &hi, err);
+	int rc = spectral_bounds(g, 300, 1e-4, lambda_max ? 0.0 : 1.0 / alpha, &lo, &hi, err);
 	if (rc != RN_OK)
 		return rc;
 	if (lambda_max)
 		*lambda_max = hi;
-	if (hi > 0.0 && alpha * hi >= 1.0)
+	if (hi > 0.0 && alpha * hi >= 1.0 && hi - lo <= 1e-6 * hi)
 		return rn_error_set(
 		    err, RN_EUSAGE, NULL, 0, 0,
 		    "Katz alpha %g is too large for this graph: the largest "
 		    "eigenvalue of the referral matrix is %.6g (bounds %.6g..%.6g), so "
 		    "alpha must be below 1/lambda_max = %.6g",
 		    alpha, hi, lo, hi, 1.0 / hi);
+	if (hi > 0.0 && alpha * hi >= 1.0)
+		return rn_error_set(
+		    err, RN_EUSAGE, NULL, 0, 0,
+		    "Katz alpha %g is too large for this graph: the largest "
+		    "eigenvalue of the referral matrix is between %.6g and %.6g, so "
+		    "alpha must be below 1/lambda_max, at most %.6g (any alpha below %.6g "
+		    "is accepted)",
+		    alpha, lo, hi, lo > 0.0 ? 1.0 / lo : INFINITY, 1.0 / hi);
 	if (g->n == 0)
 		return RN_OK;
 	double *ones = rn_malloc_array(g->n, sizeof *ones);
