@@ -143,14 +143,21 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lamb
 		    "eigenvalue of the referral matrix is %.6g (bounds %.6g..%.6g), so "
 		    "alpha must be below 1/lambda_max = %.6g",
 		    alpha, hi, lo, hi, 1.0 / hi);
-	if (hi > 0.0 && alpha * hi >= 1.0)
+	if (hi > 0.0 && alpha * lo >= 1.0)
 		return rn_error_set(
 		    err, RN_EUSAGE, NULL, 0, 0,
 		    "Katz alpha %g is too large for this graph: the largest "
 		    "eigenvalue of the referral matrix is between %.6g and %.6g, so "
 		    "alpha must be below 1/lambda_max, at most %.6g (any alpha below %.6g "
 		    "is accepted)",
-		    alpha, lo, hi, lo > 0.0 ? 1.0 / lo : INFINITY, 1.0 / hi);
+		    alpha, lo, hi, 1.0 / lo, 1.0 / hi);
+	if (hi > 0.0 && alpha * hi >= 1.0) /* the bounds did not settle it: refuse, safely */
+		return rn_error_set(
+		    err, RN_EUSAGE, NULL, 0, 0,
+		    "Katz alpha %g cannot be shown to converge on this graph: the "
+		    "largest eigenvalue of the referral matrix is between %.6g and %.6g; "
+		    "any alpha below %.6g is accepted",
+		    alpha, lo, hi, 1.0 / hi);
 	if (g->n == 0)
 		return RN_OK;
 	double *ones = rn_malloc_array(g->n, sizeof *ones);
