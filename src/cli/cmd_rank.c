@@ -286,10 +286,11 @@ int cmd_rank(int argc, char **argv)
 		    (want[COL_REACH] && !run.reach))
 			rc = rn_error_set(&err, RN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
-	if (rc == RN_OK)
-		rc = rn_pagerank(&run.g, &pr_opt, run.pagerank, NULL, &err);
+	/* Katz first: an alpha too large for the graph is refused before the other metrics run. */
 	if (rc == RN_OK && want[COL_KATZ])
 		rc = rn_katz(&run.g, alpha, 1e-10, run.katz, NULL, &err);
+	if (rc == RN_OK)
+		rc = rn_pagerank(&run.g, &pr_opt, run.pagerank, NULL, &err);
 	if (rc == RN_OK && want[COL_REACH]) {
 		rn_reach_options ro;
 		rn_reach_options_default(&ro);
