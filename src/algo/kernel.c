@@ -1,7 +1,8 @@
 /*
  * kernel.c - the shared sparse machinery of the algo layer: the parallel product rn_spmv,
- * strongly connected components (Tarjan 1972) and the component-ordered linear solver
- * rn_solve_linear that PageRank, Katz and network value all use.
+ * strongly connected components (rn_scc) and the component-ordered linear solver
+ * rn_solve_linear that PageRank, Katz and network value all use.  Both walk the graph the
+ * same way: Kahn's pass, then walk_cyclic (the split of a giant component, then Tarjan).
  *
  * Why an ordered solver rather than power iteration: referral graphs are forests or
  * near-DAGs (one can only refer someone who joins later), and on a DAG
@@ -55,13 +56,14 @@
 /* Rows per block of a blocked sweep (local_sweep): 2^19 values of x, 4 MiB, stay in the
  * cache while a block's groups are gathered from.  rn_solve_block_rows changes it. */
 #define BLOCK_ROWS (1u << 19)
-#define MAX_BLOCKS 1024u
+#define MAX_BLOCKS 1024u /* more blocks get larger ones: the group table is blocks^2 */
 static uint32_t block_rows = BLOCK_ROWS;
 
 void rn_solve_block_rows(uint32_t rows)
 {
 	block_rows = rows ? rows : BLOCK_ROWS;
 }
+
 /* From this many nodes left after Kahn's pass, and when they are at least half the graph,
  * the largest component is split off by breadth-first searches before Tarjan's search
  * (split_giant).  Below half, Tarjan's search costs at most half a graph's, and a remainder

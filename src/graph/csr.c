@@ -279,51 +279,45 @@ static void compact(rn_graph *g, const uint64_t *len)
 	}
 }
 
+/* Degrees of the nodes in [lo, hi): in-degree and in-weight from every row, in row order,
+ * and out-weight.  Edges into other nodes land in a local sink (a select, not a branch). */
+static void degrees_of(rn_graph *g, uint32_t lo, uint32_t hi)
+{
+	uint32_t sink_degree = 0;
+	double sink_weight = 0;
+	for (uint32_t u = 0; u < g->n; u++) {
+		double sum = 0;
+		for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++) {
+			uint32_t v = g->targets[e];
+			bool mine = v >= lo && v < hi;
+			*(mine ? &g->in_degree[v] : &sink_degree) += 1;
+			*(mine ? &g->in_weight[v] : &sink_weight) += g->weights[e];
+			sum += g->weights[e];
+		}
+		if (u >= lo && u < hi)
+			g->out_weight[u] = sum;
+	}
+}
+
 /* Degrees come last, after the build's scratch arrays are freed, to keep the peak low.
- * In-degree and in-weight are random updates; on two threads each takes the targets of one
+ * In-degree and in-weight are random updates; on two threads each takes the nodes of one
  * half of the index range and reads all rows, so every in-weight is still summed in row
  * order, the same on any number of threads, and no scratch is needed. */
 static int count_degrees(rn_graph *g, rn_error *err)
 {
-	uint32_t n = g->n, mid = n / 2;
+	uint32_t n = g->n;
 	g->in_degree = rn_calloc((size_t)n + 1, sizeof *g->in_degree);
 	g->in_weight = rn_calloc((size_t)n + 1, sizeof *g->in_weight);
 	g->out_weight = rn_calloc((size_t)n + 1, sizeof *g->out_weight);
 	if (!g->in_degree || !g->in_weight || !g->out_weight)
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for degrees");
-	bool parallel = g->m >= PARALLEL_EDGES && omp_get_max_threads() > 1;
-	if (!parallel) {
-		for (uint32_t u = 0; u < n; u++) {
-			double sum = 0;
-			for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++) {
-				uint32_t v = g->targets[e];
-				g->in_degree[v]++;
-				g->in_weight[v] += g->weights[e];
-				sum += g->weights[e];
-			}
-			g->out_weight[u] = sum;
-		}
+	if (g->m < PARALLEL_EDGES || omp_get_max_threads() == 1) {
+		degrees_of(g, 0, n);
 		return RN_OK;
 	}
 #pragma omp parallel for schedule(static, 1) num_threads(2)
-	for (int half = 0; half < 2; half++) {
-		uint32_t lo = half ? mid : 0, hi = half ? n : mid;
-		/* Edges into the other half land in a local sink (a select, not a branch). */
-		uint32_t sink_degree = 0;
-		double sink_weight = 0;
-		for (uint32_t u = 0; u < n; u++) {
-			double sum = 0;
-			for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++) {
-				uint32_t v = g->targets[e];
-				bool mine = v >= lo && v < hi;
-				*(mine ? &g->in_degree[v] : &sink_degree) += 1;
-				*(mine ? &g->in_weight[v] : &sink_weight) += g->weights[e];
-				sum += g->weights[e];
-			}
-			if (u >= lo && u < hi)
-				g->out_weight[u] = sum;
-		}
-	}
+	for (int half = 0; half < 2; half++)
+		degrees_of(g, half ? n / 2 : 0, half ? n : n / 2);
 	return RN_OK;
 }
 
