@@ -57,7 +57,7 @@ static void test_defaults(void)
 	CHECK(cfg.centrality.pagerank.damping == 0.85);
 	CHECK(cfg.centrality.pagerank.tolerance == 1.0e-10);
 	CHECK_INT(cfg.centrality.pagerank.teleport, RN_TELEPORT_UNIFORM);
-	CHECK(cfg.centrality.katz.alpha == 0.1);
+	CHECK(cfg.centrality.katz.alpha == 0.0); /* not given: 0.1 or lower, by the graph */
 	CHECK_INT(cfg.centrality.reach.exact_max_nodes, 200000);
 	CHECK_INT(cfg.value.model, RN_MODEL_HISTORIC);
 	CHECK_INT(cfg.value.time_unit, RN_UNIT_WEEK);
@@ -225,8 +225,13 @@ static void test_types(void)
 		    "t.yaml:2:34: centrality.pagerank.damping: expected a number, found a string");
 	CHECK_FAILS(REF "centrality: {katz: {alpha: abc}}\n",
 		    "t.yaml:2:28: centrality.katz.alpha: expected a number, found 'abc'");
-	CHECK_FAILS(REF "centrality: {katz: {alpha: }}\n",
-		    "t.yaml:2:28: centrality.katz.alpha: expected a number, found null");
+	CHECK_FAILS(REF "centrality: {pagerank: {damping: }}\n",
+		    "t.yaml:2:34: centrality.pagerank.damping: expected a number, found null");
+	/* Katz alpha may be null: not given, chosen from the graph (stored as 0). */
+	rn_config nul;
+	CHECK_INT(load(&nul, REF "centrality: {katz: {alpha: }}\n"), RN_OK);
+	CHECK(nul.centrality.katz.alpha == 0.0);
+	rn_config_free(&nul);
 	CHECK_FAILS(REF "centrality: {katz: {alpha: .inf}}\n",
 		    "t.yaml:2:28: centrality.katz.alpha: expected a number, found '.inf'");
 	CHECK_FAILS(REF "centrality: {katz: {alpha: 0x10}}\n",

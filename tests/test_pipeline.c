@@ -210,6 +210,53 @@ static void test_skipped_and_config_errors(void)
 	CHECK_CONTAINS(err.message, "centrality.katz.alpha");
 	rn_config_free(&cfg);
 
+	/* Katz alpha not given, on the complete digraph of 13 customers (lambda_max 12): the
+	 * report lowers it below 1/12, says so among its warnings and in summary.json; given
+	 * as 0.1, the same graph is refused. */
+	{
+		char k13_csv[4096] = "referrer,referred\n";
+		for (int u = 0; u < 13; u++)
+			for (int v = 0; v < 13; v++)
+				if (u != v)
+					snprintf(k13_csv + strlen(k13_csv), sizeof k13_csv - strlen(k13_csv),
+						 "k%d,k%d\n", u, v);
+		write_file("complete.csv", k13_csv);
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml,
+			 "inputs:\n  referrals: complete.csv\nreport:\n  dir: %s/k13\n  formats: "
+			 "[json]\n",
+			 dir);
+		CHECK_INT(load(&cfg, "k13.yaml", yaml, &err), RN_OK);
+		rn_report_result k13_res;
+		CHECK_INT(rn_report_run(&cfg, NULL, &k13_res, &err), RN_OK);
+		CHECK(k13_res.warnings >= 1);
+		rn_report_result_free(&k13_res);
+		char path[600];
+		snprintf(path, sizeof path, "%s/k13/summary.json", dir);
+		char *k13_summary = read_file(path);
+		CHECK(k13_summary != NULL);
+		if (k13_summary) {
+			CHECK_CONTAINS(k13_summary, "Katz alpha is 0.0");
+			CHECK_CONTAINS(k13_summary, "not the default 0.1");
+			const char *at = strstr(k13_summary, "\"katz_alpha\": ");
+			CHECK(at != NULL);
+			if (at) {
+				double alpha = strtod(at + strlen("\"katz_alpha\": "), NULL);
+				CHECK(alpha > 0 && alpha * 12 < 1);
+			}
+		}
+		free(k13_summary);
+		rn_config_free(&cfg);
+		CHECK_INT(load(&cfg, "k13b.yaml",
+			       "inputs:\n  referrals: complete.csv\ncentrality:\n  katz: {alpha: "
+			       "0.1}\n",
+			       &err),
+			  RN_OK);
+		CHECK_INT(rn_analysis_run(&a, &cfg, RN_ANALYSIS_FULL, NULL, &err), RN_ECONFIG);
+		CHECK_CONTAINS(err.message, "centrality.katz.alpha");
+		rn_config_free(&cfg);
+	}
+
 	/* self_loops: error names the row */
 	write_file("loops.csv", "referrer,referred\na,b\nc,c\n");
 	CHECK_INT(load(&cfg, "loops.yaml",

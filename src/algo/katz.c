@@ -118,6 +118,17 @@ int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_ga
 	return spectral_bounds(g, max_iterations, rel_gap, 0.0, lower, upper, err);
 }
 
+int rn_katz_default_alpha(const rn_graph *g, double *alpha, double *upper, rn_error *err)
+{
+	double lo = 0.0, hi = 0.0;
+	int rc = spectral_bounds(g, 300, 1e-4, 1.0 / RN_KATZ_ALPHA, &lo, &hi, err);
+	if (rc != RN_OK)
+		return rc;
+	*upper = hi;
+	*alpha = RN_KATZ_ALPHA * hi < 1.0 ? RN_KATZ_ALPHA : 0.5 / hi;
+	return RN_OK;
+}
+
 int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lambda_max,
 	    rn_error *err)
 {

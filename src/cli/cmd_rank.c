@@ -38,7 +38,8 @@ static void usage(FILE *out)
 	    "                      pagerank,katz,reach (default: all)\n"
 	    "  --damping D         PageRank damping factor in [0, 1) (default 0.85)\n"
 	    "  --tol T             PageRank L1 tolerance (default 1e-10)\n"
-	    "  --katz-alpha A      Katz decay per generation, below 1/lambda_max (default 0.1)\n"
+	    "  --katz-alpha A      Katz decay per generation, below 1/lambda_max (default 0.1,\n"
+	    "                      or half the largest safe alpha where 0.1 is too large)\n"
 	    "  --reach-exact-max N exact reach up to N customers, HyperLogLog above\n"
 	    "                      (default 200000; forests are always exact)\n"
 	    "  -h, --help          this help\n");
@@ -209,7 +210,7 @@ int cmd_rank(int argc, char **argv)
 	bool want[COL_COUNT] = {true, true, true, true, true};
 	rn_pagerank_options pr_opt;
 	rn_pagerank_options_default(&pr_opt);
-	double alpha = 0.1;
+	double alpha = 0.0; /* 0: the default, rn_katz_default_alpha */
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -287,6 +288,16 @@ int cmd_rank(int argc, char **argv)
 			rc = rn_error_set(&err, RN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
 	/* Katz first: an alpha too large for the graph is refused before the other metrics run. */
+	if (rc == RN_OK && want[COL_KATZ] && alpha == 0.0) {
+		double upper = 0.0;
+		rc = rn_katz_default_alpha(&run.g, &alpha, &upper, &err);
+		if (rc == RN_OK && alpha != RN_KATZ_ALPHA)
+			fprintf(stderr,
+				"refnet rank: note: Katz alpha %g instead of the default %g: the "
+				"largest eigenvalue of the referral matrix may be as large as %.6g, "
+				"so %g might not converge (--katz-alpha sets it)\n",
+				alpha, RN_KATZ_ALPHA, upper, RN_KATZ_ALPHA);
+	}
 	if (rc == RN_OK && want[COL_KATZ])
 		rc = rn_katz(&run.g, alpha, 1e-10, run.katz, NULL, &err);
 	if (rc == RN_OK)

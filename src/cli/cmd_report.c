@@ -68,11 +68,28 @@ static int parse_threads(const char *text, int *threads)
 	return 0;
 }
 
-static void summary(const rn_report_result *r)
+/* The file a reader opens first: the first of html, md, json, csv among the formats. */
+static const char *main_file(const rn_enum_list *formats)
 {
-	printf("Report written to %s/report.html. %u customers, %llu referral edges, %u "
+	static const struct {
+		int format;
+		const char *file;
+	} order[] = {{RN_FORMAT_HTML, "report.html"},
+		     {RN_FORMAT_MD, "report.md"},
+		     {RN_FORMAT_JSON, "summary.json"},
+		     {RN_FORMAT_CSV, "customers.csv"}};
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+		for (uint32_t k = 0; k < formats->count; k++)
+			if (formats->items[k] == order[i].format)
+				return order[i].file;
+	return "";
+}
+
+static void summary(const rn_report_result *r, const char *file)
+{
+	printf("Report written to %s/%s. %u customers, %llu referral edges, %u "
 	       "cascades (largest %u customers)",
-	       r->dir, r->customers, (unsigned long long)r->edges, r->cascades, r->largest_cascade);
+	       r->dir, file, r->customers, (unsigned long long)r->edges, r->cascades, r->largest_cascade);
 	if (r->top_influencer)
 		printf("; top influencer %s", r->top_influencer);
 	if (r->has_value)
@@ -155,11 +172,12 @@ int cmd_report(int argc, char **argv)
 	memset(&res, 0, sizeof res);
 	if (status == RN_OK)
 		status = rn_report_run(&cfg, &opt, &res, &err);
+	const char *file = main_file(&cfg.report.formats);
 	rn_config_free(&cfg);
 	if (status)
 		return cli_fail(&err);
 	if (!quiet)
-		summary(&res);
+		summary(&res, file);
 	rn_report_result_free(&res);
 	return 0;
 }

@@ -357,6 +357,8 @@ static const char *const export_names[] = {"none", "graphml", "gexf", NULL};
 #define S_COL(n, m) {n, K_COL, OFF(inputs.columns.m), NULL, 0, 0, false, false, 0, 0, NULL, false, false}
 #define S_PATH(n, m, nullable) {n, K_PATH, OFF(m), NULL, 0, 0, false, false, 0, 0, NULL, nullable, false}
 #define S_NUM(n, m, lo, hi, lo_open, hi_open) {n, K_NUM, OFF(m), NULL, lo, hi, lo_open, hi_open, 0, 0, NULL, false, false}
+/* A number that may be null (not given): stored as 0, which its range must exclude. */
+#define S_NUM_OPT(n, m, lo, hi, lo_open, hi_open) {n, K_NUM, OFF(m), NULL, lo, hi, lo_open, hi_open, 0, 0, NULL, true, false}
 #define S_INT(n, m, ilo, ihi) {n, K_INT, OFF(m), NULL, 0, 0, false, false, ilo, ihi, NULL, false, false}
 #define S_ENUM(n, m, names) {n, K_ENUM, OFF(m), NULL, 0, 0, false, false, 0, 0, names, false, false}
 #define S_LIST(n, m, names) {n, K_LIST, OFF(m), NULL, 0, 0, false, false, 0, 0, names, false, false}
@@ -413,7 +415,7 @@ static const key pagerank_keys[] = {
 	S_ENUM("teleport", centrality.pagerank.teleport, teleport_names),
 	END};
 static const key katz_keys[] = {
-	S_NUM("alpha", centrality.katz.alpha, 0, HUGE_VAL, true, false),
+	S_NUM_OPT("alpha", centrality.katz.alpha, 0, HUGE_VAL, true, false),
 	END};
 static const key reach_keys[] = {
 	S_INT("exact_max_nodes", centrality.reach.exact_max_nodes, 0, UINT32_MAX),
@@ -733,6 +735,10 @@ static void range_text(char *buf, size_t cap, const key *k)
 
 static int number_value(walker *w, const ynode *n, const char *path, const key *k, double *out)
 {
+	if (k->nullable && is_null(n)) {
+		*out = 0.0; /* not given; the range excludes 0 */
+		return RN_OK;
+	}
 	if (n->kind != N_SCALAR || !n->plain || is_null(n))
 		return fail(w, n, path, "expected a number, found %s", describe(n));
 	double x;
@@ -1039,7 +1045,7 @@ int rn_config_init(rn_config *cfg, const char *base_dir)
 	cfg->centrality.pagerank.damping = 0.85;
 	cfg->centrality.pagerank.tolerance = 1.0e-10;
 	cfg->centrality.pagerank.teleport = RN_TELEPORT_UNIFORM;
-	cfg->centrality.katz.alpha = 0.1;
+	cfg->centrality.katz.alpha = 0.0; /* not given: chosen from the graph */
 	cfg->centrality.reach.exact_max_nodes = 200000;
 	cfg->value.model = RN_MODEL_HISTORIC;
 	cfg->value.time_unit = RN_UNIT_WEEK;
@@ -1286,6 +1292,10 @@ static void write_yaml_keys(const rn_config *cfg, const key *keys, FILE *out, in
 			yaml_quoted(out, *CAT(cfg, k->off, char *));
 			break;
 		case K_NUM:
+			if (k->nullable && *CAT(cfg, k->off, double) == 0.0) {
+				fputs(" null", out);
+				break;
+			}
 			rn_format_double(num, *CAT(cfg, k->off, double));
 			fprintf(out, " %s", num);
 			break;
@@ -1355,7 +1365,10 @@ static void write_json_keys(const rn_config *cfg, const key *keys, rn_json *json
 			rn_json_string(json, *CAT(cfg, k->off, char *));
 			break;
 		case K_NUM:
-			rn_json_number(json, *CAT(cfg, k->off, double));
+			if (k->nullable && *CAT(cfg, k->off, double) == 0.0)
+				rn_json_null(json);
+			else
+				rn_json_number(json, *CAT(cfg, k->off, double));
 			break;
 		case K_INT:
 			rn_json_uint(json, *CAT(cfg, k->off, uint64_t));

@@ -54,6 +54,7 @@ struct rn_analysis {
 	bool has_centrality;
 	double *pagerank, *katz, *reach;
 	double katz_lambda;
+	double katz_alpha; /* the alpha used */
 	rn_reach_method reach_method;
 	rn_cascades cascades;
 	uint32_t components, largest_component;

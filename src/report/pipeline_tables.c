@@ -376,6 +376,8 @@ int rn_pl_write_summary(const rn_analysis *a, FILE *out, rn_error *err)
 		rn_json_null(&j);
 	} else {
 		rn_json_begin_object(&j);
+		rn_json_key(&j, "katz_alpha");
+		rn_json_number(&j, a->katz_alpha);
 		rn_json_key(&j, "katz_lambda_max");
 		rn_json_number(&j, a->katz_lambda);
 		rn_json_key(&j, "reach_method");

@@ -63,6 +63,23 @@ check "katz alpha too large" "$?" 64
 grep -q "alpha must be below 1/lambda_max = 1" "$work/err" || { echo "FAIL katz message: $(cat "$work/err")" >&2; fail=1; }
 "$refnet" rank "$work/cycle.csv" --metrics pagerank,reach --katz-alpha 1 > "$work/out2.csv"
 check "katz not computed when not asked" "$?" 0
+# The default alpha: 0.1 where it converges, silently; on the complete digraph of 13 customers
+# (lambda_max 12) half the largest safe alpha, with a note, and Katz = 1 / (1 - 12 alpha).
+"$refnet" rank "$work/cycle.csv" > /dev/null 2> "$work/err"
+check "default alpha on a 2-cycle" "$?" 0
+check "no note on a 2-cycle" "$(cat "$work/err")" ""
+{
+	echo referrer,referred
+	for u in $(seq 1 13); do for v in $(seq 1 13); do [ "$u" != "$v" ] && echo "k$u,k$v"; done; done
+} > "$work/complete.csv"
+"$refnet" rank "$work/complete.csv" > "$work/complete_out.csv" 2> "$work/err"
+check "default alpha on K13" "$?" 0
+grep -q "note: Katz alpha 0.0[0-9]* instead of the default 0.1" "$work/err" || { echo "FAIL K13 note: $(cat "$work/err")" >&2; fail=1; }
+alpha=$(sed -n 's/.*note: Katz alpha \([0-9.e-]*\) instead.*/\1/p' "$work/err")
+katz=$(awk -F, 'NR == 2 { print $5 }' "$work/complete_out.csv")
+near "K13 katz" "$katz" "$(awk -v a="$alpha" 'BEGIN { print 1 / (1 - 12 * a) }')" 1e-5
+"$refnet" rank "$work/complete.csv" --katz-alpha 0.1 > /dev/null 2> "$work/err"
+check "explicit alpha 0.1 on K13" "$?" 64
 # A binary snapshot of the same referrals ranks identically.
 if "$refnet" convert "$work/chain.csv" -o "$work/chain.rnb" 2> /dev/null; then
 	"$refnet" rank "$work/chain.rnb" --katz-alpha 0.5 > "$work/out_rnb.csv"

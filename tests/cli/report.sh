@@ -161,6 +161,12 @@ check "missing input" 66 "$(status "$refnet" report "$tmp/missing.yaml" --out "$
 printf 'inputs:\n  referrals: x.csv\nvalue:\n  modle: bgnbd\n' > "$tmp/badkey.yaml"
 check "bad key" 78 "$(status "$refnet" report "$tmp/badkey.yaml")"
 grep -q "badkey.yaml:4:3: value.modle" "$tmp/err" || { echo "FAIL bad key position"; cat "$tmp/err"; fail=1; }
+# the closing line names the report's main file among the formats written
+mkdir -p "$tmp/mdonly"; cp "$src"/datasets/sample/referrals.csv "$tmp/mdonly/"
+printf 'inputs:\n  referrals: referrals.csv\nreport:\n  formats: [json, md]\n' > "$tmp/mdonly/a.yaml"
+check "md and json only" 0 "$(status "$refnet" report "$tmp/mdonly/a.yaml" --out "$tmp/mdonly/r")"
+grep -q "Report written to $tmp/mdonly/r/report.md\." "$tmp/out" || { echo "FAIL summary line names report.md"; cat "$tmp/out"; fail=1; }
+[[ ! -e "$tmp/mdonly/r/report.html" ]] || { echo "FAIL html written though not asked"; fail=1; }
 check "usage" 64 "$(status "$refnet" report a.yaml b.yaml)"
 check "bad threads" 64 "$(status "$refnet" report --threads zero)"
 check "help" 0 "$(status "$refnet" report --help)"
