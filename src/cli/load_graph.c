@@ -56,8 +56,8 @@ int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, rn_er
 	options.keep_lines = policy == RN_DUP_ERROR;
 	options.graph_only = true;
 	rc = rn_load_referrals(&out->dataset, path, &options, err);
-	if (rc == RN_OK)
-		rc = rn_dataset_finish(&out->dataset, err);
+	/* No rn_dataset_finish: its per-customer table (12 bytes per customer, all "unknown"
+	 * without a customers file) is not used by the graph commands. */
 	if (rc == RN_OK) {
 		out->rows = out->dataset.referrals.count;
 		/* The graph commands need only the graph and the ids from here on; a duplicate
