@@ -141,25 +141,30 @@ static void test_early_decision(void)
 	rn_graph_free(&g);
 }
 
-/* The default alpha: 0.1 on a DAG and on a cycle with lambda_max 2; on the complete digraph of
- * 13 nodes (lambda_max 12, where 0.1 diverges) half the largest provably safe alpha, which
- * rn_katz then accepts, giving the closed form x = 1 / (1 - 12 alpha) on every node. */
+/* The default alpha: 0.1 on a DAG and on a cycle with lambda_max 2, with the same scores as
+ * rn_katz at 0.1; on the complete digraph of 13 nodes (lambda_max 12, where 0.1 diverges) half
+ * the largest provably safe alpha, giving the closed form x = 1 / (1 - 12 alpha) on every
+ * node, with and without the full refinement of lambda_max. */
 static void test_default_alpha(void)
 {
 	rn_graph g;
-	double alpha = -1, upper = -1, x[13];
+	double alpha = -1, upper = -1, lambda = -1, x[13], ref[13];
 	uint32_t s[] = {0, 1}, t[] = {1, 2};
 	CHECK_INT(rn_graph_build(&g, 3, 2, s, t, NULL, RN_DUP_SUM, NULL), RN_OK);
-	CHECK_INT(rn_katz_default_alpha(&g, &alpha, &upper, NULL), RN_OK);
+	CHECK_INT(rn_katz_default(&g, 1e-12, x, &alpha, &upper, NULL, NULL), RN_OK);
 	CHECK(alpha == RN_KATZ_ALPHA);
 	CHECK(upper == 0);
+	CHECK_NEAR(x[0], 1 + 0.1 * 1.1, 1e-15);
 	rn_graph_free(&g);
 	uint32_t sc[] = {0, 1, 2}, tc[] = {1, 2, 0};
 	float wc[] = {2, 2, 2};
 	CHECK_INT(rn_graph_build(&g, 3, 3, sc, tc, wc, RN_DUP_SUM, NULL), RN_OK);
-	CHECK_INT(rn_katz_default_alpha(&g, &alpha, &upper, NULL), RN_OK);
+	CHECK_INT(rn_katz_default(&g, 1e-13, x, &alpha, &upper, NULL, NULL), RN_OK);
 	CHECK(alpha == RN_KATZ_ALPHA);
 	CHECK(upper >= 2 - 1e-12 && upper * RN_KATZ_ALPHA < 1);
+	CHECK_INT(rn_katz(&g, RN_KATZ_ALPHA, 1e-13, ref, NULL, NULL), RN_OK);
+	for (int v = 0; v < 3; v++)
+		CHECK_NEAR(x[v], ref[v], 1e-12);
 	rn_graph_free(&g);
 	uint32_t ks[13 * 12], kt[13 * 12], m = 0;
 	for (uint32_t u = 0; u < 13; u++)
@@ -170,13 +175,19 @@ static void test_default_alpha(void)
 			}
 	CHECK_INT(rn_graph_build(&g, 13, m, ks, kt, NULL, RN_DUP_SUM, NULL), RN_OK);
 	CHECK_INT(rn_katz(&g, RN_KATZ_ALPHA, 1e-12, x, NULL, NULL), RN_EUSAGE);
-	CHECK_INT(rn_katz_default_alpha(&g, &alpha, &upper, NULL), RN_OK);
-	CHECK(upper >= 12 - 1e-9);
-	CHECK_NEAR(alpha, 0.5 / upper, 1e-15);
-	CHECK(alpha * 12 < 1);
-	CHECK_INT(rn_katz(&g, alpha, 1e-13, x, NULL, NULL), RN_OK);
-	for (int v = 0; v < 13; v++)
-		CHECK_NEAR(x[v], 1 / (1 - 12 * alpha), 1e-10);
+	for (int refine = 0; refine < 2; refine++) {
+		CHECK_INT(rn_katz_default(&g, 1e-13, x, &alpha, &upper, refine ? &lambda : NULL,
+					  NULL),
+			  RN_OK);
+		CHECK(upper >= 12 - 1e-9);
+		CHECK_NEAR(alpha, 0.5 / upper, 1e-15);
+		CHECK(alpha * 12 < 1);
+		if (refine)
+			CHECK_NEAR(lambda, 12, 12e-4);
+		for (int v = 0; v < 13; v++)
+			CHECK_NEAR(x[v], 1 / (1 - 12 * alpha), 1e-10);
+	}
+	CHECK_INT(rn_katz_default(&g, 0, x, &alpha, &upper, NULL, NULL), RN_EUSAGE);
 	rn_graph_free(&g);
 }
 

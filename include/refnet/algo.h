@@ -113,12 +113,15 @@ int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_ga
 int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lambda_max,
 	    rn_error *err);
 
-/* The alpha used when the caller names none: RN_KATZ_ALPHA (0.1) when it provably converges on
- * g (alpha * upper < 1), else half the largest provably safe alpha, 0.5 / upper, with the
- * bounds refined only until 0.1 is decided.  *upper receives that bound (0 when acyclic), for
- * the message saying why the default was lowered. */
+/* Katz with the alpha used when the caller names none: RN_KATZ_ALPHA (0.1) when it provably
+ * converges on g (alpha * upper < 1), else half the largest provably safe alpha, 0.5 / upper.
+ * *alpha receives the alpha used and *upper the bound that chose it (0 when acyclic), for a
+ * message saying why the default was lowered; lambda_max (may be NULL) as for rn_katz, and
+ * without it the bounds are refined only until 0.1 is decided.  One bounds computation, where
+ * choosing the alpha first and then calling rn_katz would take two. */
 #define RN_KATZ_ALPHA 0.1
-int rn_katz_default_alpha(const rn_graph *g, double *alpha, double *upper, rn_error *err);
+int rn_katz_default(const rn_graph *g, double tol, double *x, double *alpha, double *upper,
+		    double *lambda_max, rn_error *err);
 
 /* ---- Reach ----------------------------------------------------------------------------- */
 

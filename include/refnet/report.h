@@ -110,7 +110,7 @@ typedef struct rn_config {
 			rn_cfg_teleport teleport;
 		} pagerank;
 		struct {
-			double alpha; /* 0 when not given: rn_katz_default_alpha */
+			double alpha; /* 0 when not given: rn_katz_default */
 		} katz;
 		struct {
 			uint64_t exact_max_nodes;

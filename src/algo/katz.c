@@ -118,15 +118,58 @@ int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_ga
 	return spectral_bounds(g, max_iterations, rel_gap, 0.0, lower, upper, err);
 }
 
-int rn_katz_default_alpha(const rn_graph *g, double *alpha, double *upper, rn_error *err)
+/* x = 1 + alpha A x for an alpha already checked against the upper bound hi. */
+static int katz_solve(const rn_graph *g, double alpha, double hi, double tol, double *x,
+		      rn_error *err)
 {
+	if (g->n == 0)
+		return RN_OK;
+	double *ones = rn_malloc_array(g->n, sizeof *ones);
+	if (!ones)
+		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for Katz");
+	for (uint32_t v = 0; v < g->n; v++)
+		ones[v] = 1.0;
+	/* The error of a converged sweep grows roughly like 1 / (1 - alpha lambda) through the
+	 * graph (exactly so in the weighted norm of the Perron vector): tighten by that factor. */
+	double shrink = hi > 0.0 ? 1.0 - alpha * hi : 1.0;
+	int rc = rn_solve_linear(g, ones, alpha, NULL, tol * shrink, 1000000, x, NULL, err);
+	rn_free(ones);
+	if (rc != RN_OK)
+		return rc;
+	for (uint32_t v = 0; v < g->n; v++)
+		if (!isfinite(x[v]))
+			return rn_error_set(
+			    err, RN_EDATA, NULL, 0, 0,
+			    "Katz scores overflow with alpha %g (customer %u); use a "
+			    "smaller alpha",
+			    alpha, v);
+	return RN_OK;
+}
+
+static int check_tol(double tol, rn_error *err)
+{
+	if (!(tol > 0.0))
+		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
+				    "Katz tolerance must be positive, got %g", tol);
+	return RN_OK;
+}
+
+int rn_katz_default(const rn_graph *g, double tol, double *x, double *alpha, double *upper,
+		    double *lambda_max, rn_error *err)
+{
+	int rc = check_tol(tol, err);
+	if (rc != RN_OK)
+		return rc;
+	/* As in rn_katz: refined fully only when lambda_max is wanted. */
 	double lo = 0.0, hi = 0.0;
-	int rc = spectral_bounds(g, 300, 1e-4, 1.0 / RN_KATZ_ALPHA, &lo, &hi, err);
+	rc = spectral_bounds(g, 300, 1e-4, lambda_max ? 0.0 : 1.0 / RN_KATZ_ALPHA, &lo, &hi, err);
 	if (rc != RN_OK)
 		return rc;
 	*upper = hi;
+	if (lambda_max)
+		*lambda_max = hi;
 	*alpha = RN_KATZ_ALPHA * hi < 1.0 ? RN_KATZ_ALPHA : 0.5 / hi;
-	return RN_OK;
+	return katz_solve(g, *alpha, hi, tol, x, err);
 }
 
 int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lambda_max,
@@ -135,14 +178,14 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lamb
 	if (!(alpha > 0.0) || !isfinite(alpha))
 		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
 				    "Katz alpha must be a positive number, got %g", alpha);
-	if (!(tol > 0.0))
-		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
-				    "Katz tolerance must be positive, got %g", tol);
+	int rc = check_tol(tol, err);
+	if (rc != RN_OK)
+		return rc;
 	/* Without lambda_max to report, the iteration stops once alpha is decided: on the 1e7
 	 * benchmark graph (lambda_max 32.4) tightening the bounds to 1e-4 (at most 300 products)
 	 * took 95 s, while alpha = 0.1 is refused in 11 s. */
 	double lo = 0.0, hi = 0.0;
-	int rc = spectral_bounds(g, 300, 1e-4, lambda_max ? 0.0 : 1.0 / alpha, &lo, &hi, err);
+	rc = spectral_bounds(g, 300, 1e-4, lambda_max ? 0.0 : 1.0 / alpha, &lo, &hi, err);
 	if (rc != RN_OK)
 		return rc;
 	if (lambda_max)
@@ -169,26 +212,5 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lamb
 		    "largest eigenvalue of the referral matrix is between %.6g and %.6g; "
 		    "any alpha below %.6g is accepted",
 		    alpha, lo, hi, 1.0 / hi);
-	if (g->n == 0)
-		return RN_OK;
-	double *ones = rn_malloc_array(g->n, sizeof *ones);
-	if (!ones)
-		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for Katz");
-	for (uint32_t v = 0; v < g->n; v++)
-		ones[v] = 1.0;
-	/* The error of a converged sweep grows roughly like 1 / (1 - alpha lambda) through the
-	 * graph (exactly so in the weighted norm of the Perron vector): tighten by that factor. */
-	double shrink = hi > 0.0 ? 1.0 - alpha * hi : 1.0;
-	rc = rn_solve_linear(g, ones, alpha, NULL, tol * shrink, 1000000, x, NULL, err);
-	rn_free(ones);
-	if (rc != RN_OK)
-		return rc;
-	for (uint32_t v = 0; v < g->n; v++)
-		if (!isfinite(x[v]))
-			return rn_error_set(
-			    err, RN_EDATA, NULL, 0, 0,
-			    "Katz scores overflow with alpha %g (customer %u); use a "
-			    "smaller alpha",
-			    alpha, v);
-	return RN_OK;
+	return katz_solve(g, alpha, hi, tol, x, err);
 }

@@ -210,7 +210,7 @@ int cmd_rank(int argc, char **argv)
 	bool want[COL_COUNT] = {true, true, true, true, true};
 	rn_pagerank_options pr_opt;
 	rn_pagerank_options_default(&pr_opt);
-	double alpha = 0.0; /* 0: the default, rn_katz_default_alpha */
+	double alpha = 0.0; /* 0: the default, rn_katz_default */
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -290,16 +290,16 @@ int cmd_rank(int argc, char **argv)
 	/* Katz first: an alpha too large for the graph is refused before the other metrics run. */
 	if (rc == RN_OK && want[COL_KATZ] && alpha == 0.0) {
 		double upper = 0.0;
-		rc = rn_katz_default_alpha(&run.g, &alpha, &upper, &err);
+		rc = rn_katz_default(&run.g, 1e-10, run.katz, &alpha, &upper, NULL, &err);
 		if (rc == RN_OK && alpha != RN_KATZ_ALPHA)
 			fprintf(stderr,
 				"refnet rank: note: Katz alpha %g instead of the default %g: the "
 				"largest eigenvalue of the referral matrix may be as large as %.6g, "
 				"so %g might not converge (--katz-alpha sets it)\n",
 				alpha, RN_KATZ_ALPHA, upper, RN_KATZ_ALPHA);
-	}
-	if (rc == RN_OK && want[COL_KATZ])
+	} else if (rc == RN_OK && want[COL_KATZ]) {
 		rc = rn_katz(&run.g, alpha, 1e-10, run.katz, NULL, &err);
+	}
 	if (rc == RN_OK)
 		rc = rn_pagerank(&run.g, &pr_opt, run.pagerank, NULL, &err);
 	if (rc == RN_OK && want[COL_REACH]) {

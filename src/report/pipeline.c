@@ -483,18 +483,20 @@ static int stage_centrality(rn_analysis *a, rn_error *err)
 	a->katz_alpha = cfg->centrality.katz.alpha;
 	if (a->katz_alpha == 0.0) {
 		double upper = 0.0;
-		rc = rn_katz_default_alpha(&a->graph, &a->katz_alpha, &upper, err);
+		rc = rn_katz_default(&a->graph, 1e-10, a->katz, &a->katz_alpha, &upper,
+				     &a->katz_lambda, err);
 		if (rc)
 			return rc;
 		if (a->katz_alpha != RN_KATZ_ALPHA &&
 		    rn_pl_warn(a,
 			       "Katz alpha is %.3g, not the default %g: the largest eigenvalue "
-			       "of the referral matrix may be as large as %.4g, so %g might not "
+			       "of the referral matrix is at most %.4g, so %g might not "
 			       "converge (centrality.katz.alpha sets it)",
 			       a->katz_alpha, RN_KATZ_ALPHA, upper, RN_KATZ_ALPHA))
 			return nomem(err);
+	} else {
+		rc = rn_katz(&a->graph, a->katz_alpha, 1e-10, a->katz, &a->katz_lambda, err);
 	}
-	rc = rn_katz(&a->graph, a->katz_alpha, 1e-10, a->katz, &a->katz_lambda, err);
 	if (rc == RN_EUSAGE) {
 		char msg[RN_ERROR_MSG_MAX];
 		snprintf(msg, sizeof msg, "%s", err->message);
