@@ -288,7 +288,7 @@ static void sort_members(const struct solve_ctx *sc, uint32_t *members, uint32_t
 struct local_system {
 	uint32_t count, blocks, rows;
 	uint64_t *group; /* blocks^2 + 1 group starts */
-	uint64_t *diag;	 /* count: the first edge of row i in its diagonal group */
+	uint32_t *diag;	 /* count: the first edge of row i, relative to its diagonal group */
 	uint32_t *tgt;	 /* local column of each edge */
 	uint32_t *row;	 /* local row of each edge (blocks > 1 only) */
 	double *coef;	 /* s w(u,v) c[v] */
@@ -326,12 +326,12 @@ static void local_group(const struct local_system *ls, uint64_t g)
 static void local_diag(const struct local_system *ls, uint32_t r, const double *base,
 		       double *change, double *kept)
 {
-	const uint64_t *diag = ls->diag;
-	const uint32_t *tgt = ls->tgt;
-	const double *coef = ls->coef, *keep = ls->keep;
+	uint64_t first = ls->group[(uint64_t)r * ls->blocks + r];
+	const uint32_t *diag = ls->diag, *tgt = ls->tgt + first;
+	const double *coef = ls->coef + first, *keep = ls->keep;
 	double *x = ls->x, dx = 0.0, kx = 0.0;
 	uint32_t lo = r * ls->rows, hi = ls->count - lo > ls->rows ? lo + ls->rows : ls->count;
-	uint64_t end = ls->group[(uint64_t)r * ls->blocks + r + 1];
+	uint64_t end = ls->group[(uint64_t)r * ls->blocks + r + 1] - first;
 	for (uint32_t i = hi; i-- > lo;) {
 		double sum = 0.0;
 		for (uint64_t e = diag[i]; e < end; e++)
@@ -391,9 +391,10 @@ static void local_fill(const struct solve_ctx *sc, const uint32_t *members,
 	uint32_t rows = ls->rows, blocks = ls->blocks;
 	for (uint32_t i = lo; i < hi; i++) {
 		uint32_t v = members[i];
-		uint64_t *to = cursor + (uint64_t)(i / rows) * blocks;
+		uint32_t rb = i / rows;
+		uint64_t *to = cursor + (uint64_t)rb * blocks;
 		double outside = 0.0;
-		ls->diag[i] = to[i / rows];
+		ls->diag[i] = (uint32_t)(to[rb] - ls->group[(uint64_t)rb * blocks + rb]);
 		for (uint64_t e = g->offsets[v]; e < g->offsets[v + 1]; e++) {
 			uint32_t w = g->targets[e], lw = local_of[w];
 			double weight = (double)g->weights[e];
@@ -458,6 +459,17 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 			cursor[groups + k] = ls->group[k] + first;
 		}
 		room = ls->group[groups];
+	}
+	/* diag[] holds offsets within a diagonal group in 32 bits */
+	for (uint32_t r = 0; r < blocks; r++) {
+		uint64_t d = (uint64_t)r * blocks + r;
+		if ((blocks == 1 ? room : ls->group[d + 1] - ls->group[d]) > UINT32_MAX) {
+			rn_free(cursor);
+			return rn_error_set(sc->err, RN_EDATA, NULL, 0, 0,
+					    "a cycle of %u customers has too many referrals "
+					    "among them to solve (more than 2^32 in one block)",
+					    count);
+		}
 	}
 	ls->diag = rn_malloc_array(count, sizeof *ls->diag);
 	ls->tgt = rn_malloc_array(room ? room : 1, sizeof *ls->tgt);
