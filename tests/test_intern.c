@@ -58,6 +58,23 @@ static void test_growth(void)
 	CHECK(ok);
 	CHECK_INT(rn_interner_count(in), 200000);
 	CHECK(rn_interner_bytes(in) > 200000 * 16);
+	/* Without the hash table: strings and count as before, lookups and inserts refused. */
+	size_t before = rn_interner_bytes(in);
+	rn_interner_drop_index(in);
+	CHECK(rn_interner_bytes(in) < before);
+	CHECK_INT(rn_interner_count(in), 200000);
+	int n = snprintf(buf, sizeof buf, "customer-%u", 5u * 7919u);
+	CHECK_STR(rn_interner_string(in, 5, NULL), buf);
+	uint32_t id = 77;
+	CHECK(!rn_interner_find(in, buf, (size_t)n, &id));
+	CHECK_INT(rn_interner_intern(in, buf, (size_t)n, &id, NULL), RN_EINTERNAL);
+	const char *one[1] = {buf};
+	uint32_t len1[1] = {(uint32_t)n};
+	size_t done = 9;
+	CHECK_INT(rn_interner_intern_many(in, one, len1, 1, &id, &done), RN_EINTERNAL);
+	CHECK_INT(done, 0);
+	CHECK_INT(rn_interner_count(in), 200000);
+	rn_interner_drop_index(in); /* twice is harmless */
 	rn_interner_free(in);
 }
 

@@ -9,6 +9,7 @@
  * CSV goes to a temporary file renamed into place, so a failed run leaves no partial file.
  */
 #include "cli/commands.h"
+#include "cli/load_graph.h"
 
 #include <refnet/algo.h>
 #include <refnet/graph.h>
@@ -112,10 +113,7 @@ static int by_rank(const void *a, const void *b)
 }
 
 struct rank_run {
-	rn_dataset ds;
-	bool have_ds;
-	rn_interner *snapshot_ids;
-	rn_graph g;
+	cli_graph loaded;
 	bool have_graph;
 	double *pagerank, *katz, *reach;
 	uint32_t *order;
@@ -127,40 +125,8 @@ static void run_free(struct rank_run *r)
 	rn_free(r->katz);
 	rn_free(r->reach);
 	rn_free(r->order);
-	if (r->snapshot_ids)
-		rn_interner_free(r->snapshot_ids);
 	if (r->have_graph)
-		rn_graph_free(&r->g);
-	if (r->have_ds)
-		rn_dataset_free(&r->ds);
-}
-
-static int load(struct rank_run *r, const char *path, rn_error *err)
-{
-	if (rn_snapshot_detect(path)) {
-		int rc = rn_snapshot_read(path, &r->g, &r->snapshot_ids, err);
-		r->have_graph = rc == RN_OK;
-		return rc;
-	}
-	int rc = rn_dataset_init(&r->ds);
-	if (rc != RN_OK)
-		return rn_error_set(err, rc, NULL, 0, 0, "out of memory");
-	r->have_ds = true;
-	/* rank needs the graph and the ids only: no dates or rewards, no edge list kept */
-	rn_load_options options = {.graph_only = true};
-	rc = rn_load_referrals(&r->ds, path, &options, err);
-	if (rc == RN_OK)
-		rc = rn_dataset_finish(&r->ds, err);
-	if (rc == RN_OK) {
-		rc = rn_graph_from_dataset_release(&r->g, &r->ds, RN_DUP_SUM, err);
-		r->have_graph = rc == RN_OK;
-	}
-	return rc;
-}
-
-static const rn_interner *ids_of(const struct rank_run *r)
-{
-	return r->snapshot_ids ? r->snapshot_ids : r->ds.ids;
+		cli_graph_free(&r->loaded);
 }
 
 static int write_csv(FILE *out, const struct rank_run *r, const bool *want, uint64_t rows)
@@ -170,11 +136,11 @@ static int write_csv(FILE *out, const struct rank_run *r, const bool *want, uint
 		if (want[k])
 			fprintf(out, ",%s", column_names[k]);
 	fputc('\n', out);
-	const rn_graph *g = &r->g;
+	const rn_graph *g = &r->loaded.graph;
 	for (uint64_t i = 0; i < rows; i++) {
 		uint32_t v = r->order[i];
 		size_t len = 0;
-		const char *id = rn_interner_string(ids_of(r), v, &len);
+		const char *id = rn_interner_string(r->loaded.dataset.ids, v, &len);
 		write_id(out, id, len);
 		if (want[COL_REFERRALS])
 			fprintf(out, ",%llu",
@@ -273,8 +239,12 @@ int cmd_rank(int argc, char **argv)
 	memset(&run, 0, sizeof run);
 	rn_error err;
 	rn_error_clear(&err);
-	int rc = load(&run, path, &err);
-	uint32_t n = run.g.n;
+	int rc = cli_load_graph(&run.loaded, path, RN_DUP_SUM, &err);
+	run.have_graph = rc == RN_OK;
+	/* From here on ids are only printed: the lookup table can go (134 MB at 1e7 ids). */
+	if (rc == RN_OK)
+		rn_interner_drop_index(run.loaded.dataset.ids);
+	uint32_t n = run.loaded.graph.n;
 	size_t nn = n ? n : 1;
 	if (rc == RN_OK) {
 		run.pagerank = rn_malloc_array(nn, sizeof *run.pagerank);
@@ -290,7 +260,7 @@ int cmd_rank(int argc, char **argv)
 	/* Katz first: an alpha too large for the graph is refused before the other metrics run. */
 	if (rc == RN_OK && want[COL_KATZ] && alpha == 0.0) {
 		double upper = 0.0;
-		rc = rn_katz_default(&run.g, 1e-10, run.katz, &alpha, &upper, NULL, &err);
+		rc = rn_katz_default(&run.loaded.graph, 1e-10, run.katz, &alpha, &upper, NULL, &err);
 		if (rc == RN_OK && alpha != RN_KATZ_ALPHA)
 			fprintf(stderr,
 				"refnet rank: note: Katz alpha %g instead of the default %g: the "
@@ -298,15 +268,15 @@ int cmd_rank(int argc, char **argv)
 				"so %g might not converge (--katz-alpha sets it)\n",
 				alpha, RN_KATZ_ALPHA, upper, RN_KATZ_ALPHA);
 	} else if (rc == RN_OK && want[COL_KATZ]) {
-		rc = rn_katz(&run.g, alpha, 1e-10, run.katz, NULL, &err);
+		rc = rn_katz(&run.loaded.graph, alpha, 1e-10, run.katz, NULL, &err);
 	}
 	if (rc == RN_OK)
-		rc = rn_pagerank(&run.g, &pr_opt, run.pagerank, NULL, &err);
+		rc = rn_pagerank(&run.loaded.graph, &pr_opt, run.pagerank, NULL, &err);
 	if (rc == RN_OK && want[COL_REACH]) {
 		rn_reach_options ro;
 		rn_reach_options_default(&ro);
 		ro.exact_max_nodes = (uint32_t)exact_max;
-		rc = rn_reach(&run.g, &ro, run.reach, NULL, &err);
+		rc = rn_reach(&run.loaded.graph, &ro, run.reach, NULL, &err);
 	}
 	if (rc != RN_OK) {
 		run_free(&run);

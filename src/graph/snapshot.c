@@ -137,6 +137,9 @@ int rn_snapshot_write(const char *path, const rn_graph *g, const rn_interner *id
 	if (parts.count != g->n)
 		return rn_error_set(err, RN_EINTERNAL, path, 0, 0,
 				    "graph has %u nodes but %u ids", g->n, parts.count);
+	if (!parts.slots)
+		return rn_error_set(err, RN_EINTERNAL, path, 0, 0,
+				    "the ids' hash table was released (rn_interner_drop_index)");
 	struct header h;
 	memset(&h, 0, sizeof h);
 	memcpy(h.magic, SNAPSHOT_MAGIC, sizeof h.magic);

@@ -106,7 +106,7 @@ const char *rn_interner_string(const rn_interner *in, uint32_t id, size_t *len)
 
 size_t rn_interner_bytes(const rn_interner *in)
 {
-	return (in->mask + 1) * sizeof *in->slots + in->offsets_cap * sizeof *in->offsets +
+	return (in->slots ? (in->mask + 1) * sizeof *in->slots : 0) + in->offsets_cap * sizeof *in->offsets +
 	       in->arena_cap;
 }
 
@@ -133,8 +133,18 @@ static uint32_t slot_id(const rn_interner *in, uint64_t slot)
 	return read_u32(in->arena + (slot & OFFSET_MASK));
 }
 
+void rn_interner_drop_index(rn_interner *in)
+{
+	if (in->borrowed || !in->slots)
+		return;
+	rn_free(in->slots);
+	in->slots = NULL;
+}
+
 bool rn_interner_find(const rn_interner *in, const char *s, size_t len, uint32_t *id)
 {
+	if (!in->slots)
+		return false;
 	uint64_t slot = in->slots[probe(in, hash_id(s, len), s, len)];
 	if (slot == 0)
 		return false;
@@ -302,6 +312,8 @@ static int intern_hashed(rn_interner *in, uint64_t h, const char *s, size_t len,
 
 int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id, bool *inserted)
 {
+	if (!in->slots)
+		return RN_EINTERNAL;
 	return intern_hashed(in, hash_id(s, len), s, len, id, inserted);
 }
 
@@ -313,6 +325,10 @@ int rn_interner_intern_many(rn_interner *in, const char *const *strings, const u
 			    size_t count, uint32_t *ids, size_t *done)
 {
 	uint64_t hashes[INTERN_BATCH];
+	if (done)
+		*done = 0;
+	if (!in->slots)
+		return RN_EINTERNAL;
 	for (size_t start = 0; start < count; start += INTERN_BATCH) {
 		size_t k = count - start < INTERN_BATCH ? count - start : INTERN_BATCH;
 		for (size_t i = 0; i < k; i++) {
