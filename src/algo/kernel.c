@@ -212,6 +212,7 @@ struct solve_ctx {
 	uint32_t max_sweeps;
 	double *x;
 	double *y;	    /* c[v] * x[v], or x itself when c is NULL */
+	bool alias;	    /* y shares x's array: see put() */
 	uint32_t *local_of; /* n, position of a node in the component solve_local is working on,
 			     * NOT_LOCAL for every other node */
 	rn_solve_stats stats;
@@ -221,6 +222,22 @@ struct solve_ctx {
 static inline double scaled(double div, double xv)
 {
 	return div > 0.0 ? xv / div : 0.0;
+}
+
+/* Stores x[v] = xv, and y[v] when there is a div.  Aliased (no separate y array: n doubles
+ * less), the one slot holds y[v] = xv / div[v], or xv itself where div[v] = 0; that is only
+ * chosen when every such node has no in-edges, so no row ever reads its y.  rn_solve_linear
+ * turns the slots back into x at the end.  Returns what was stored. */
+static inline double put(const struct solve_ctx *sc, uint32_t v, double xv)
+{
+	if (sc->alias) {
+		double d = sc->div[v];
+		return sc->x[v] = d > 0.0 ? xv / d : xv;
+	}
+	sc->x[v] = xv;
+	if (sc->div)
+		sc->y[v] = scaled(sc->div[v], xv);
+	return xv;
 }
 
 /* x[v] = b[v] + s * sum_{w in out(v)} w(v,w) y[w]: one row, summed in CSR order. */
@@ -580,10 +597,7 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 	}
 	if (rc == RN_OK)
 		for (uint32_t i = 0; i < count; i++) {
-			uint32_t v = members[i];
-			sc->x[v] = ls.x[i];
-			if (sc->div)
-				sc->y[v] = scaled(sc->div[v], ls.x[i]);
+			put(sc, members[i], ls.x[i]);
 		}
 out:
 	local_free(&ls);
@@ -598,32 +612,25 @@ static int solve_emit(void *ctx, uint32_t *members, uint32_t count, uint32_t lab
 	if (count == 1) {
 		/* No self-loops in the CSR, so every successor is already final. */
 		uint32_t v = members[0];
-		double xv = row_value(sc, v);
 		sc->stats.row_updates++;
-		sc->x[v] = xv;
-		if (sc->div)
-			sc->y[v] = scaled(sc->div[v], xv);
+		put(sc, v, row_value(sc, v));
 		return RN_OK;
 	}
 	sc->stats.cyclic_components++;
 	if (count >= LOCAL_MIN)
 		return solve_local(sc, members, count);
-	for (uint32_t i = 0; i < count; i++) {
-		uint32_t v = members[i];
-		sc->x[v] = 0.0;
-		if (sc->div)
-			sc->y[v] = 0.0;
-	}
+	for (uint32_t i = 0; i < count; i++)
+		put(sc, members[i], 0.0);
 	double budget = sc->tol * (double)count / (double)sc->g->n;
 	for (uint32_t sweep = 1;; sweep++) {
 		double change = 0.0;
 		for (uint32_t i = count; i-- > 0;) { /* order: see solve_local */
 			uint32_t v = members[i];
-			double xv = row_value(sc, v);
-			change += fabs(xv - sc->x[v]);
-			sc->x[v] = xv;
-			if (sc->div)
-				sc->y[v] = scaled(sc->div[v], xv);
+			/* Aliased, the change is taken on the stored y and scaled back, so that it
+			 * is exactly 0 once a sweep reproduces the slot. */
+			double old = sc->x[v], stored = put(sc, v, row_value(sc, v));
+			double d = sc->alias && sc->div[v] > 0.0 ? sc->div[v] : 1.0;
+			change += fabs(stored - old) * d;
 		}
 		int rc = sweep_done(sc, sweep, count, change, budget);
 		if (rc <= 0)
@@ -995,7 +1002,8 @@ static void solve_range(struct solve_ctx *sc, const uint32_t *order, uint32_t be
 			__builtin_prefetch(&w[e0]);
 			__builtin_prefetch(&sc->x[p], 1);
 			if (sc->div) {
-				__builtin_prefetch(&sc->y[p], 1);
+				if (!sc->alias)
+					__builtin_prefetch(&sc->y[p], 1);
 				__builtin_prefetch(&sc->div[p]);
 			}
 		}
@@ -1005,10 +1013,7 @@ static void solve_range(struct solve_ctx *sc, const uint32_t *order, uint32_t be
 				__builtin_prefetch(&sc->y[tgt[e]]);
 		}
 		uint32_t v = order[i];
-		double xv = row_value(sc, v);
-		sc->x[v] = xv;
-		if (sc->div)
-			sc->y[v] = scaled(sc->div[v], xv);
+		put(sc, v, row_value(sc, v));
 	}
 }
 
@@ -1079,12 +1084,19 @@ int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *
 		return RN_OK;
 	uint32_t *pending = rn_malloc_array(n, sizeof *pending);
 	uint32_t *order = rn_malloc_array(n, sizeof *order);
-	if (div)
-		sc.y = rn_malloc_array(n, sizeof *sc.y);
+	if (div) {
+		/* y can share x's array (put) when no node with div = 0 has an in-edge, as with
+		 * PageRank's in-weights; else it needs its own. */
+		sc.alias = true;
+		for (uint32_t v = 0; v < n && sc.alias; v++)
+			sc.alias = div[v] > 0.0 || g->in_degree[v] == 0;
+		if (!sc.alias) {
+			sc.y = rn_malloc_array(n, sizeof *sc.y);
+			want_huge_pages(sc.y, (size_t)n * sizeof *sc.y);
+		}
+	}
 	want_huge_pages(pending, (size_t)n * sizeof *pending);
 	want_huge_pages(order, (size_t)n * sizeof *order);
-	if (div)
-		want_huge_pages(sc.y, (size_t)n * sizeof *sc.y);
 	int rc = RN_OK;
 	if (!pending || !order || !sc.y) {
 		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
@@ -1109,10 +1121,15 @@ int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *
 		goto out;
 	sc.stats.components += acyclic;
 	sc.stats.row_updates += acyclic;
+	if (sc.alias) /* the slots hold y = x / div: back to x */
+#pragma omp parallel for schedule(static)
+		for (int64_t v = 0; v < (int64_t)n; v++)
+			if (div[v] > 0.0)
+				x[v] *= div[v];
 out:
 	rn_free(pending);
 	rn_free(order);
-	if (div)
+	if (div && !sc.alias)
 		rn_free(sc.y);
 	rn_free(sc.local_of);
 	if (stats)
