@@ -37,6 +37,38 @@ static void test_basic(void)
 	rn_interner_free(in);
 }
 
+/* Ids of every length from 1 to 20 that differ from a base id in exactly one byte, at every
+ * position: each is a new id, and each finds itself (the 8-to-16-byte compare reads two
+ * overlapping words). */
+static void test_one_byte_apart(void)
+{
+	rn_interner *in;
+	CHECK_INT(rn_interner_new(&in, 0), RN_OK);
+	char base[21] = "ABCDEFGHIJKLMNOPQRST", id[21];
+	int ok = 1;
+	uint32_t expect = 0, got;
+	for (size_t len = 1; len <= 20; len++) {
+		ok &= rn_interner_intern(in, base, len, &got, NULL) == RN_OK && got == expect++;
+		for (size_t at = 0; at < len; at++) {
+			memcpy(id, base, len);
+			id[at] = 'z';
+			ok &= rn_interner_intern(in, id, len, &got, NULL) == RN_OK && got == expect++;
+		}
+	}
+	expect = 0;
+	for (size_t len = 1; len <= 20; len++) {
+		ok &= rn_interner_find(in, base, len, &got) && got == expect++;
+		for (size_t at = 0; at < len; at++) {
+			memcpy(id, base, len);
+			id[at] = 'z';
+			ok &= rn_interner_find(in, id, len, &got) && got == expect++;
+		}
+	}
+	CHECK(ok);
+	CHECK_INT(rn_interner_count(in), 20 + 210);
+	rn_interner_free(in);
+}
+
 static void test_growth(void)
 {
 	rn_interner *in;
@@ -147,6 +179,7 @@ int main(void)
 {
 	test_many();
 	test_basic();
+	test_one_byte_apart();
 	test_growth();
 	test_alloc_failure();
 	return check_report();
