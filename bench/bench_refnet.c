@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	} else {
 		rn_load_options options;
 		memset(&options, 0, sizeof options);
-		options.graph_only = true; /* as refnet info, rank and convert load (src/cli/load_graph.c) */
+		options.graph_only = true; /* as the graph commands load (src/cli/load_graph.c) */
 		if (rn_dataset_init(&ds) != RN_OK ||
 		    rn_load_referrals(&ds, argv[2], &options, &err) != RN_OK ||
 		    rn_graph_from_dataset_release(&g, &ds, RN_DUP_SUM, &err) != RN_OK)

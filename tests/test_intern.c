@@ -52,7 +52,8 @@ static void test_one_byte_apart(void)
 		for (size_t at = 0; at < len; at++) {
 			memcpy(id, base, len);
 			id[at] = 'z';
-			ok &= rn_interner_intern(in, id, len, &got, NULL) == RN_OK && got == expect++;
+			ok &=
+			    rn_interner_intern(in, id, len, &got, NULL) == RN_OK && got == expect++;
 		}
 	}
 	expect = 0;

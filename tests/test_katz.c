@@ -176,9 +176,9 @@ static void test_default_alpha(void)
 	CHECK_INT(rn_graph_build(&g, 13, m, ks, kt, NULL, RN_DUP_SUM, NULL), RN_OK);
 	CHECK_INT(rn_katz(&g, RN_KATZ_ALPHA, 1e-12, x, NULL, NULL), RN_EUSAGE);
 	for (int refine = 0; refine < 2; refine++) {
-		CHECK_INT(rn_katz_default(&g, 1e-13, x, &alpha, &upper, refine ? &lambda : NULL,
-					  NULL),
-			  RN_OK);
+		CHECK_INT(
+		    rn_katz_default(&g, 1e-13, x, &alpha, &upper, refine ? &lambda : NULL, NULL),
+		    RN_OK);
 		CHECK(upper >= 12 - 1e-9);
 		CHECK_NEAR(alpha, 0.5 / upper, 1e-15);
 		CHECK(alpha * 12 < 1);

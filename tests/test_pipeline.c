@@ -218,8 +218,9 @@ static void test_skipped_and_config_errors(void)
 		for (int u = 0; u < 13; u++)
 			for (int v = 0; v < 13; v++)
 				if (u != v)
-					snprintf(k13_csv + strlen(k13_csv), sizeof k13_csv - strlen(k13_csv),
-						 "k%d,k%d\n", u, v);
+					snprintf(k13_csv + strlen(k13_csv),
+						 sizeof k13_csv - strlen(k13_csv), "k%d,k%d\n", u,
+						 v);
 		write_file("complete.csv", k13_csv);
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml,

@@ -89,7 +89,8 @@ static void summary(const rn_report_result *r, const char *file)
 {
 	printf("Report written to %s/%s. %u customers, %llu referral edges, %u "
 	       "cascades (largest %u customers)",
-	       r->dir, file, r->customers, (unsigned long long)r->edges, r->cascades, r->largest_cascade);
+	       r->dir, file, r->customers, (unsigned long long)r->edges, r->cascades,
+	       r->largest_cascade);
 	if (r->top_influencer)
 		printf("; top influencer %s", r->top_influencer);
 	if (r->has_value)
