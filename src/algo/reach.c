@@ -222,13 +222,14 @@ static uint64_t mix64(uint64_t z)
 
 /* Flajolet et al. 2007, fig. 3: raw estimate alpha_m m^2 / sum 2^-M[j], with linear counting
  * m ln(m / V) when the raw estimate is at most 5m/2 and V registers are zero.  64-bit hashes
- * make the large-range correction unnecessary. */
-static double hll_estimate(const uint8_t *reg, uint32_t m)
+ * make the large-range correction unnecessary.  pow2[r] = 2^-r, exact, from a table: one
+ * ldexp per register made this half the time of reach at 1e7. */
+static double hll_estimate(const uint8_t *reg, uint32_t m, const double *pow2)
 {
 	double sum = 0.0;
 	uint32_t zeros = 0;
 	for (uint32_t j = 0; j < m; j++) {
-		sum += ldexp(1.0, -(int)reg[j]);
+		sum += pow2[reg[j]];
 		zeros += reg[j] == 0;
 	}
 	double alpha = m == 16	 ? 0.673
@@ -245,6 +246,9 @@ static int reach_hll(const struct condensation *c, uint32_t p, uint64_t seed, do
 		     rn_error *err)
 {
 	uint32_t k = c->k, m = 1u << p;
+	double pow2[65]; /* registers hold ranks 0..64 - p + 1 */
+	for (int r = 0; r < 65; r++)
+		pow2[r] = ldexp(1.0, -r);
 	uint32_t *slot = rn_malloc_array(k ? k : 1, sizeof *slot);
 	uint32_t *left = rn_malloc_array(k ? k : 1, sizeof *left);
 	double *est = rn_malloc_array(k ? k : 1, sizeof *est);
@@ -301,7 +305,7 @@ static int reach_hll(const struct condensation *c, uint32_t p, uint64_t seed, do
 		}
 		/* A component without children is exact: only its own members. */
 		est[i] = c->child_start[i] == c->child_start[i + 1] ? (double)comp_size(c, i)
-								    : hll_estimate(row, m);
+								    : hll_estimate(row, m, pow2);
 		if (est[i] < comp_size(c, i))
 			est[i] = comp_size(c, i);
 		if (c->parents[i] == 0) {
