@@ -146,28 +146,31 @@ static int katz_solve(const rn_graph *g, double alpha, double hi, double tol, do
 	return RN_OK;
 }
 
-static int check_tol(double tol, rn_error *err)
+/* The bounds on lambda_max that decide alpha, after checking tol.  Without lambda_max to
+ * report, the iteration stops once alpha is decided: on the 1e7 benchmark graph (lambda_max
+ * 32.4) tightening the bounds to 1e-4 (at most 300 products) took 95 s, while alpha = 0.1 is
+ * refused in 11 s. */
+static int katz_bounds(const rn_graph *g, double alpha, double tol, double *lambda_max,
+		       double *lo, double *hi, rn_error *err)
 {
+	*lo = *hi = 0.0;
 	if (!(tol > 0.0))
 		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
 				    "Katz tolerance must be positive, got %g", tol);
-	return RN_OK;
+	int rc = spectral_bounds(g, 300, 1e-4, lambda_max ? 0.0 : 1.0 / alpha, lo, hi, err);
+	if (rc == RN_OK && lambda_max)
+		*lambda_max = *hi;
+	return rc;
 }
 
 int rn_katz_default(const rn_graph *g, double tol, double *x, double *alpha, double *upper,
 		    double *lambda_max, rn_error *err)
 {
-	int rc = check_tol(tol, err);
-	if (rc != RN_OK)
-		return rc;
-	/* As in rn_katz: refined fully only when lambda_max is wanted. */
-	double lo = 0.0, hi = 0.0;
-	rc = spectral_bounds(g, 300, 1e-4, lambda_max ? 0.0 : 1.0 / RN_KATZ_ALPHA, &lo, &hi, err);
+	double lo, hi;
+	int rc = katz_bounds(g, RN_KATZ_ALPHA, tol, lambda_max, &lo, &hi, err);
 	if (rc != RN_OK)
 		return rc;
 	*upper = hi;
-	if (lambda_max)
-		*lambda_max = hi;
 	*alpha = RN_KATZ_ALPHA * hi < 1.0 ? RN_KATZ_ALPHA : 0.5 / hi;
 	return katz_solve(g, *alpha, hi, tol, x, err);
 }
@@ -178,18 +181,10 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lamb
 	if (!(alpha > 0.0) || !isfinite(alpha))
 		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
 				    "Katz alpha must be a positive number, got %g", alpha);
-	int rc = check_tol(tol, err);
+	double lo, hi;
+	int rc = katz_bounds(g, alpha, tol, lambda_max, &lo, &hi, err);
 	if (rc != RN_OK)
 		return rc;
-	/* Without lambda_max to report, the iteration stops once alpha is decided: on the 1e7
-	 * benchmark graph (lambda_max 32.4) tightening the bounds to 1e-4 (at most 300 products)
-	 * took 95 s, while alpha = 0.1 is refused in 11 s. */
-	double lo = 0.0, hi = 0.0;
-	rc = spectral_bounds(g, 300, 1e-4, lambda_max ? 0.0 : 1.0 / alpha, &lo, &hi, err);
-	if (rc != RN_OK)
-		return rc;
-	if (lambda_max)
-		*lambda_max = hi;
 	if (hi > 0.0 && alpha * hi >= 1.0 && hi - lo <= 1e-6 * hi)
 		return rn_error_set(
 		    err, RN_EUSAGE, NULL, 0, 0,
