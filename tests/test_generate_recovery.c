@@ -7,6 +7,8 @@
  *   - Gamma-Gamma is fitted on the customers not acquired by referral (referred customers'
  *     amounts carry the 1.16 lift) and must recover (p, q, gamma);
  *   - attribution credits every referred customer exactly once;
+ *   - the referral process: the mean number of successful referrals per (mature) customer
+ *     recovers mean_offspring;
  *   - the mix model, per channel, must recover the adstock decay and the number of customers
  *     the channel's spend brought.
  * Tolerances are stated beside each check.  This is the generator's acceptance test; it takes
@@ -97,6 +99,33 @@ int main(void)
 			rewarded++;
 		}
 	CHECK_INT(rewarded, st.referred);
+
+	/* The branching process: mean successful referrals per customer, over the customers
+	 * acquired at least maturity_days before the end (whose referrals have all arrived), from
+	 * the loaded rows alone.  The count matches the generator's own (truth.json "realised"),
+	 * and the mean recovers mean_offspring within 3 standard errors of the sample mean (the
+	 * offspring distribution is heavy-tailed: lognormal with sigma 1.5). */
+	{
+		const int32_t cut = p.start + (int32_t)(7 * p.weeks) - (int32_t)st.maturity_days;
+		uint32_t *kids = calloc(n, sizeof *kids);
+		for (uint64_t i = 0; i < ds.referrals.count; i++)
+			if (ds.referrals.reward[i] > 0)
+				kids[ds.referrals.referrer[i]]++;
+		uint64_t mature = 0, offspring = 0;
+		double sum2 = 0;
+		for (uint32_t v = 0; v < n; v++)
+			if (ds.customers.acquired[v] < cut) {
+				mature++;
+				offspring += kids[v];
+				sum2 += (double)kids[v] * kids[v];
+			}
+		free(kids);
+		CHECK_INT(mature, st.mature_customers);
+		CHECK_INT(offspring, st.mature_offspring);
+		double mean = (double)offspring / (double)mature;
+		double se = sqrt((sum2 / (double)mature - mean * mean) / (double)mature);
+		check_recovered("mean offspring", mean, se, p.mean_offspring, 3);
+	}
 
 	/* Attribution with the "first" policy credits each referred customer once, even those
 	 * that a word-of-mouth edge gave a second referrer. */
