@@ -88,6 +88,7 @@ int cmd_info(int argc, char **argv)
 	int rc = cli_load_graph(&loaded, argv[optind], policy, &err);
 	if (rc != RN_OK)
 		return cli_fail(&err);
+	rn_interner_drop_index(loaded.dataset.ids); /* no id is looked up from here on */
 	const rn_graph *g = &loaded.graph;
 	uint32_t *comp = rn_malloc_array((size_t)g->n + 1, sizeof *comp);
 	uint32_t components = 0, *sizes = NULL, largest = 0;
