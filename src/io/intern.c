@@ -106,8 +106,8 @@ const char *rn_interner_string(const rn_interner *in, uint32_t id, size_t *len)
 
 size_t rn_interner_bytes(const rn_interner *in)
 {
-	return (in->slots ? (in->mask + 1) * sizeof *in->slots : 0) + in->offsets_cap * sizeof *in->offsets +
-	       in->arena_cap;
+	size_t table = in->slots ? (in->mask + 1) * sizeof *in->slots : 0;
+	return table + in->offsets_cap * sizeof *in->offsets + in->arena_cap;
 }
 
 /* Returns the slot index holding s, or the empty slot where it belongs. */
