@@ -38,17 +38,28 @@ static int spectral_bounds(const rn_graph *g, uint32_t max_iterations, double re
 	for (uint32_t k = 0; k < count; k++)
 		cyclic += sizes[k] > 1;
 	double *x = NULL, *y = NULL, *block_min = NULL;
+	uint8_t *inside = NULL;
 	if (cyclic == 0)
 		goto out; /* acyclic: A is nilpotent, lambda_max = 0 */
 	x = rn_malloc_array(n, sizeof *x);
 	y = rn_malloc_array(n, sizeof *y);
 	block_min = rn_malloc_array(count, sizeof *block_min);
-	if (!x || !y || !block_min) {
+	inside = rn_malloc_array(g->m ? g->m : 1, sizeof *inside);
+	if (!x || !y || !block_min || !inside) {
 		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
 		goto out;
 	}
 	for (uint32_t v = 0; v < n; v++)
 		x[v] = sizes[comp[v]] > 1 ? 1.0 : 0.0;
+	/* Which edges stay inside their component, one byte each, read in row order by every
+	 * product below instead of comp[] of every target at random (0.31 -> 0.26 s a product
+	 * at 1e7). */
+#pragma omp parallel for schedule(dynamic, 4096)
+	for (int64_t uu = 0; uu < (int64_t)n; uu++) {
+		uint32_t u = (uint32_t)uu;
+		for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++)
+			inside[e] = comp[g->targets[e]] == comp[u];
+	}
 	double lo = 0.0, hi = INFINITY;
 	for (uint32_t it = 0; it < max_iterations; it++) {
 		/* y = (A_C + I) x restricted to edges inside one component; one thread per row,
@@ -62,11 +73,9 @@ static int spectral_bounds(const rn_graph *g, uint32_t max_iterations, double re
 				continue;
 			}
 			double sum = x[u];
-			for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++) {
-				uint32_t v = g->targets[e];
-				if (comp[v] == comp[u])
-					sum += (double)g->weights[e] * x[v];
-			}
+			for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++)
+				if (inside[e])
+					sum += (double)g->weights[e] * x[g->targets[e]];
 			y[u] = sum;
 		}
 		for (uint32_t k = 0; k < count; k++)
@@ -109,6 +118,7 @@ out:
 	rn_free(x);
 	rn_free(y);
 	rn_free(block_min);
+	rn_free(inside);
 	return rc;
 }
 
