@@ -151,7 +151,7 @@ static void test_default_alpha(void)
 	double alpha = -1, upper = -1, lambda = -1, x[13], ref[13];
 	uint32_t s[] = {0, 1}, t[] = {1, 2};
 	CHECK_INT(rn_graph_build(&g, 3, 2, s, t, NULL, RN_DUP_SUM, NULL), RN_OK);
-	CHECK_INT(rn_katz_default(&g, 1e-12, x, &alpha, &upper, NULL, NULL), RN_OK);
+	CHECK_INT(rn_katz_default(&g, 1e-12, x, &alpha, &upper, NULL, NULL, NULL), RN_OK);
 	CHECK(alpha == RN_KATZ_ALPHA);
 	CHECK(upper == 0);
 	CHECK_NEAR(x[0], 1 + 0.1 * 1.1, 1e-15);
@@ -159,7 +159,7 @@ static void test_default_alpha(void)
 	uint32_t sc[] = {0, 1, 2}, tc[] = {1, 2, 0};
 	float wc[] = {2, 2, 2};
 	CHECK_INT(rn_graph_build(&g, 3, 3, sc, tc, wc, RN_DUP_SUM, NULL), RN_OK);
-	CHECK_INT(rn_katz_default(&g, 1e-13, x, &alpha, &upper, NULL, NULL), RN_OK);
+	CHECK_INT(rn_katz_default(&g, 1e-13, x, &alpha, &upper, NULL, NULL, NULL), RN_OK);
 	CHECK(alpha == RN_KATZ_ALPHA);
 	CHECK(upper >= 2 - 1e-12 && upper * RN_KATZ_ALPHA < 1);
 	CHECK_INT(rn_katz(&g, RN_KATZ_ALPHA, 1e-13, ref, NULL, NULL), RN_OK);
@@ -176,9 +176,9 @@ static void test_default_alpha(void)
 	CHECK_INT(rn_graph_build(&g, 13, m, ks, kt, NULL, RN_DUP_SUM, NULL), RN_OK);
 	CHECK_INT(rn_katz(&g, RN_KATZ_ALPHA, 1e-12, x, NULL, NULL), RN_EUSAGE);
 	for (int refine = 0; refine < 2; refine++) {
-		CHECK_INT(
-		    rn_katz_default(&g, 1e-13, x, &alpha, &upper, refine ? &lambda : NULL, NULL),
-		    RN_OK);
+		CHECK_INT(rn_katz_default(&g, 1e-13, x, &alpha, &upper, refine ? &lambda : NULL,
+					  NULL, NULL),
+			  RN_OK);
 		CHECK(upper >= 12 - 1e-9);
 		CHECK_NEAR(alpha, 0.5 / upper, 1e-15);
 		CHECK(alpha * 12 < 1);
@@ -187,7 +187,29 @@ static void test_default_alpha(void)
 		for (int v = 0; v < 13; v++)
 			CHECK_NEAR(x[v], 1 / (1 - 12 * alpha), 1e-10);
 	}
-	CHECK_INT(rn_katz_default(&g, 0, x, &alpha, &upper, NULL, NULL), RN_EUSAGE);
+	CHECK_INT(rn_katz_default(&g, 0, x, &alpha, &upper, NULL, NULL, NULL), RN_EUSAGE);
+	rn_graph_free(&g);
+}
+
+/* Components handed in (rn_scc_labels) give the same alpha, bounds and scores, bit for bit,
+ * as components found inside, on a random graph with many cyclic components. */
+static void test_shared_components(void)
+{
+	rn_graph g;
+	CHECK_INT(tg_build(&g, TG_RANDOM, 20000, 60000, 1, 5), RN_OK);
+	rn_scc_labels scc;
+	CHECK_INT(rn_scc_labels_compute(&g, &scc, NULL), RN_OK);
+	CHECK(scc.count > 1 && scc.count <= g.n);
+	double *a = malloc(g.n * sizeof *a), *b = malloc(g.n * sizeof *b);
+	double alpha_a, alpha_b, upper_a, upper_b, lambda_a, lambda_b;
+	CHECK_INT(rn_katz_default(&g, 1e-12, a, &alpha_a, &upper_a, &lambda_a, NULL, NULL), RN_OK);
+	CHECK_INT(rn_katz_default(&g, 1e-12, b, &alpha_b, &upper_b, &lambda_b, &scc, NULL), RN_OK);
+	CHECK(alpha_a == alpha_b && upper_a == upper_b && lambda_a == lambda_b);
+	CHECK(memcmp(a, b, g.n * sizeof *a) == 0);
+	rn_scc_labels_free(&scc);
+	CHECK(scc.comp == NULL && scc.sizes == NULL && scc.count == 0);
+	free(a);
+	free(b);
 	rn_graph_free(&g);
 }
 
@@ -201,5 +223,6 @@ int main(void)
 	test_threads();
 	test_early_decision();
 	test_default_alpha();
+	test_shared_components();
 	return check_report();
 }

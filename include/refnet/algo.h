@@ -43,6 +43,17 @@ void rn_spmv(const rn_graph *g, const double *x, const double *c, double s, cons
  * entries, caller frees with rn_free (NULL for an empty graph). */
 int rn_scc(const rn_graph *g, uint32_t *comp, uint32_t *count, uint32_t **sizes, rn_error *err);
 
+/* rn_scc's labels and sizes, computed once and handed to the metrics that need them (Katz's
+ * bounds, reach), which compute their own when given NULL.  They must be those of the same
+ * graph. */
+typedef struct rn_scc_labels {
+	uint32_t *comp;	 /* n labels */
+	uint32_t *sizes; /* count sizes */
+	uint32_t count;
+} rn_scc_labels;
+int rn_scc_labels_compute(const rn_graph *g, rn_scc_labels *out, rn_error *err);
+void rn_scc_labels_free(rn_scc_labels *labels);
+
 /* Rows per block of the blocked Gauss-Seidel sweep over a cyclic component larger than one
  * block (0 restores the default, 2^19 rows: 4 MiB of values, which stay in cache while a
  * block's edges are read).  A tuning knob for other cache sizes: results agree to rounding
@@ -118,10 +129,11 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lamb
  * *alpha receives the alpha used and *upper the bound that chose it (0 when acyclic), for a
  * message saying why the default was lowered; lambda_max (may be NULL) as for rn_katz, and
  * without it the bounds are refined only until 0.1 is decided.  One bounds computation, where
- * choosing the alpha first and then calling rn_katz would take two. */
+ * choosing the alpha first and then calling rn_katz would take two.  scc: the graph's
+ * components if already known, else NULL. */
 #define RN_KATZ_ALPHA 0.1
 int rn_katz_default(const rn_graph *g, double tol, double *x, double *alpha, double *upper,
-		    double *lambda_max, rn_error *err);
+		    double *lambda_max, const rn_scc_labels *scc, rn_error *err);
 
 /* ---- Reach ----------------------------------------------------------------------------- */
 
@@ -135,6 +147,7 @@ typedef struct rn_reach_options {
 	uint32_t exact_max_nodes; /* above this, HyperLogLog (unless a forest); default 200000 */
 	uint32_t hll_precision;	  /* p, 2^p registers per component; 4..16, default 10 */
 	uint64_t hll_seed;	  /* hash seed; default 0 */
+	const rn_scc_labels *scc; /* the graph's components if already known; default NULL */
 } rn_reach_options;
 
 void rn_reach_options_default(rn_reach_options *opt);

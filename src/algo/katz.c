@@ -19,21 +19,23 @@
 
 /* rn_spectral_radius, and with decide > 0 it also stops as soon as the bounds settle which
  * side of decide lambda_max is on (upper < decide or lower >= decide). */
-static int spectral_bounds(const rn_graph *g, uint32_t max_iterations, double rel_gap,
-			   double decide, double *lower, double *upper, rn_error *err)
+static int spectral_bounds(const rn_graph *g, const rn_scc_labels *scc, uint32_t max_iterations,
+			   double rel_gap, double decide, double *lower, double *upper,
+			   rn_error *err)
 {
-	uint32_t n = g->n, count = 0, *sizes = NULL;
+	uint32_t n = g->n;
 	*lower = *upper = 0.0;
 	if (n == 0)
 		return RN_OK;
-	uint32_t *comp = rn_malloc_array(n, sizeof *comp);
-	if (!comp)
-		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
-	int rc = rn_scc(g, comp, &count, &sizes, err);
-	if (rc != RN_OK) {
-		rn_free(comp);
-		return rc;
+	rn_scc_labels own = {0};
+	int rc = RN_OK;
+	if (!scc) {
+		rc = rn_scc_labels_compute(g, &own, err);
+		if (rc != RN_OK)
+			return rc;
+		scc = &own;
 	}
+	const uint32_t *comp = scc->comp, *sizes = scc->sizes, count = scc->count;
 	uint32_t cyclic = 0;
 	for (uint32_t k = 0; k < count; k++)
 		cyclic += sizes[k] > 1;
@@ -113,8 +115,7 @@ static int spectral_bounds(const rn_graph *g, uint32_t max_iterations, double re
 	*lower = lo;
 	*upper = hi;
 out:
-	rn_free(comp);
-	rn_free(sizes);
+	rn_scc_labels_free(&own);
 	rn_free(x);
 	rn_free(y);
 	rn_free(block_min);
@@ -125,7 +126,7 @@ out:
 int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_gap, double *lower,
 		       double *upper, rn_error *err)
 {
-	return spectral_bounds(g, max_iterations, rel_gap, 0.0, lower, upper, err);
+	return spectral_bounds(g, NULL, max_iterations, rel_gap, 0.0, lower, upper, err);
 }
 
 /* x = 1 + alpha A x for an alpha already checked against the upper bound hi. */
@@ -160,24 +161,24 @@ static int katz_solve(const rn_graph *g, double alpha, double hi, double tol, do
  * report, the iteration stops once alpha is decided: on the 1e7 benchmark graph (lambda_max
  * 32.4) tightening the bounds to 1e-4 (at most 300 products) took 95 s, while alpha = 0.1 is
  * refused in 11 s. */
-static int katz_bounds(const rn_graph *g, double alpha, double tol, double *lambda_max,
-		       double *lo, double *hi, rn_error *err)
+static int katz_bounds(const rn_graph *g, const rn_scc_labels *scc, double alpha, double tol,
+		       double *lambda_max, double *lo, double *hi, rn_error *err)
 {
 	*lo = *hi = 0.0;
 	if (!(tol > 0.0))
 		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
 				    "Katz tolerance must be positive, got %g", tol);
-	int rc = spectral_bounds(g, 300, 1e-4, lambda_max ? 0.0 : 1.0 / alpha, lo, hi, err);
+	int rc = spectral_bounds(g, scc, 300, 1e-4, lambda_max ? 0.0 : 1.0 / alpha, lo, hi, err);
 	if (rc == RN_OK && lambda_max)
 		*lambda_max = *hi;
 	return rc;
 }
 
 int rn_katz_default(const rn_graph *g, double tol, double *x, double *alpha, double *upper,
-		    double *lambda_max, rn_error *err)
+		    double *lambda_max, const rn_scc_labels *scc, rn_error *err)
 {
 	double lo, hi;
-	int rc = katz_bounds(g, RN_KATZ_ALPHA, tol, lambda_max, &lo, &hi, err);
+	int rc = katz_bounds(g, scc, RN_KATZ_ALPHA, tol, lambda_max, &lo, &hi, err);
 	if (rc != RN_OK)
 		return rc;
 	*upper = hi;
@@ -192,7 +193,7 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, double *lamb
 		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
 				    "Katz alpha must be a positive number, got %g", alpha);
 	double lo, hi;
-	int rc = katz_bounds(g, alpha, tol, lambda_max, &lo, &hi, err);
+	int rc = katz_bounds(g, NULL, alpha, tol, lambda_max, &lo, &hi, err);
 	if (rc != RN_OK)
 		return rc;
 	if (hi > 0.0 && alpha * hi >= 1.0 && hi - lo <= 1e-6 * hi)

@@ -1222,3 +1222,22 @@ out:
 		*count = ctx.next;
 	return RN_OK;
 }
+
+int rn_scc_labels_compute(const rn_graph *g, rn_scc_labels *out, rn_error *err)
+{
+	memset(out, 0, sizeof *out);
+	out->comp = rn_malloc_array(g->n ? g->n : 1, sizeof *out->comp);
+	if (!out->comp)
+		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", g->n);
+	int rc = rn_scc(g, out->comp, &out->count, &out->sizes, err);
+	if (rc != RN_OK)
+		rn_scc_labels_free(out);
+	return rc;
+}
+
+void rn_scc_labels_free(rn_scc_labels *labels)
+{
+	rn_free(labels->comp);
+	rn_free(labels->sizes);
+	memset(labels, 0, sizeof *labels);
+}

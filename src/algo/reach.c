@@ -33,6 +33,7 @@ void rn_reach_options_default(rn_reach_options *opt)
 	opt->exact_max_nodes = 200000;
 	opt->hll_precision = 10;
 	opt->hll_seed = 0;
+	opt->scc = NULL;
 }
 
 double rn_hll_relative_error(uint32_t precision)
@@ -43,7 +44,8 @@ double rn_hll_relative_error(uint32_t precision)
 /* The condensation as a CSR over component labels, plus members grouped by component. */
 struct condensation {
 	uint32_t n, k;
-	uint32_t *comp;		/* n */
+	const uint32_t *comp;	/* n */
+	uint32_t *own_comp;	/* comp when computed here, else NULL */
 	uint32_t *member_start; /* k + 1 */
 	uint32_t *members;	/* n, grouped by component, ascending labels */
 	uint64_t *child_start;	/* k + 1 */
@@ -53,7 +55,7 @@ struct condensation {
 
 static void cond_free(struct condensation *c)
 {
-	rn_free(c->comp);
+	rn_free(c->own_comp);
 	rn_free(c->member_start);
 	rn_free(c->members);
 	rn_free(c->child_start);
@@ -62,17 +64,24 @@ static void cond_free(struct condensation *c)
 	memset(c, 0, sizeof *c);
 }
 
-static int cond_build(const rn_graph *g, struct condensation *c, rn_error *err)
+static int cond_build(const rn_graph *g, const rn_scc_labels *scc, struct condensation *c,
+		      rn_error *err)
 {
 	uint32_t n = g->n;
 	memset(c, 0, sizeof *c);
 	c->n = n;
-	c->comp = rn_malloc_array(n ? n : 1, sizeof *c->comp);
-	if (!c->comp)
-		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for reach");
-	int rc = rn_scc(g, c->comp, &c->k, NULL, err);
-	if (rc != RN_OK)
-		return rc;
+	if (scc) {
+		c->comp = scc->comp;
+		c->k = scc->count;
+	} else {
+		c->own_comp = rn_malloc_array(n ? n : 1, sizeof *c->own_comp);
+		if (!c->own_comp)
+			return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for reach");
+		int rc = rn_scc(g, c->own_comp, &c->k, NULL, err);
+		if (rc != RN_OK)
+			return rc;
+		c->comp = c->own_comp;
+	}
 	uint32_t k = c->k;
 	uint32_t *mark = rn_malloc_array(k ? k : 1, sizeof *mark);
 	c->member_start = rn_calloc((size_t)k + 1, sizeof *c->member_start);
@@ -344,7 +353,7 @@ int rn_reach(const rn_graph *g, const rn_reach_options *opt, double *reach, rn_r
 				    "HyperLogLog precision must be 4..16, got %u",
 				    opt->hll_precision);
 	struct condensation c;
-	int rc = cond_build(g, &c, err);
+	int rc = cond_build(g, opt->scc, &c, err);
 	if (rc == RN_OK) {
 		rn_reach_method how = cond_is_forest(&c)	     ? RN_REACH_FOREST
 				      : g->n <= opt->exact_max_nodes ? RN_REACH_EXACT

@@ -257,10 +257,17 @@ int cmd_rank(int argc, char **argv)
 		    (want[COL_REACH] && !run.reach))
 			rc = rn_error_set(&err, RN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
-	/* Katz first: an alpha too large for the graph is refused before the other metrics run. */
+	/* Katz first: an alpha too large for the graph is refused before the other metrics run.
+	 * Then reach, and PageRank last: the components that Katz's default and reach share are
+	 * freed before PageRank's solver needs its memory. */
+	rn_scc_labels scc = {0};
+	bool share = want[COL_KATZ] && alpha == 0.0 && want[COL_REACH];
+	if (rc == RN_OK && share)
+		rc = rn_scc_labels_compute(&run.loaded.graph, &scc, &err);
 	if (rc == RN_OK && want[COL_KATZ] && alpha == 0.0) {
 		double upper = 0.0;
-		rc = rn_katz_default(&run.loaded.graph, 1e-10, run.katz, &alpha, &upper, NULL, &err);
+		rc = rn_katz_default(&run.loaded.graph, 1e-10, run.katz, &alpha, &upper, NULL,
+				     share ? &scc : NULL, &err);
 		if (rc == RN_OK && alpha != RN_KATZ_ALPHA)
 			fprintf(stderr,
 				"refnet rank: note: Katz alpha %g instead of the default %g: the "
@@ -270,14 +277,16 @@ int cmd_rank(int argc, char **argv)
 	} else if (rc == RN_OK && want[COL_KATZ]) {
 		rc = rn_katz(&run.loaded.graph, alpha, 1e-10, run.katz, NULL, &err);
 	}
-	if (rc == RN_OK)
-		rc = rn_pagerank(&run.loaded.graph, &pr_opt, run.pagerank, NULL, &err);
 	if (rc == RN_OK && want[COL_REACH]) {
 		rn_reach_options ro;
 		rn_reach_options_default(&ro);
 		ro.exact_max_nodes = (uint32_t)exact_max;
+		ro.scc = share ? &scc : NULL;
 		rc = rn_reach(&run.loaded.graph, &ro, run.reach, NULL, &err);
 	}
+	rn_scc_labels_free(&scc);
+	if (rc == RN_OK)
+		rc = rn_pagerank(&run.loaded.graph, &pr_opt, run.pagerank, NULL, &err);
 	if (rc != RN_OK) {
 		run_free(&run);
 		return cli_fail(&err);

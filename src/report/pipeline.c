@@ -441,6 +441,55 @@ static int stage_referral(rn_analysis *a, rn_error *err)
 
 /* ---- Centrality ------------------------------------------------------------------------ */
 
+/* Katz and reach, over the graph's components found once (scc). */
+static int katz_and_reach(rn_analysis *a, const rn_scc_labels *scc, rn_error *err)
+{
+	const rn_config *cfg = a->cfg;
+	int rc;
+	a->katz_alpha = cfg->centrality.katz.alpha;
+	if (a->katz_alpha == 0.0) {
+		double upper = 0.0;
+		rc = rn_katz_default(&a->graph, 1e-10, a->katz, &a->katz_alpha, &upper,
+				     &a->katz_lambda, scc, err);
+		if (rc)
+			return rc;
+		if (a->katz_alpha != RN_KATZ_ALPHA &&
+		    rn_pl_warn(a,
+			       "Katz alpha is %.3g, not the default %g: the largest eigenvalue "
+			       "of the referral matrix is at most %.4g, so %g might not "
+			       "converge (centrality.katz.alpha sets it)",
+			       a->katz_alpha, RN_KATZ_ALPHA, upper, RN_KATZ_ALPHA))
+			return nomem(err);
+	} else {
+		rc = rn_katz(&a->graph, a->katz_alpha, 1e-10, a->katz, &a->katz_lambda, err);
+	}
+	if (rc == RN_EUSAGE) {
+		char msg[RN_ERROR_MSG_MAX];
+		snprintf(msg, sizeof msg, "%s", err->message);
+		return rn_config_error(cfg, err, RN_ECONFIG, "centrality.katz.alpha", "%s", msg);
+	}
+	if (rc)
+		return rc;
+	progress(a, "centrality", 0.5);
+	rn_reach_options ro;
+	rn_reach_options_default(&ro);
+	ro.exact_max_nodes = cfg->centrality.reach.exact_max_nodes > UINT32_MAX
+				 ? UINT32_MAX
+				 : (uint32_t)cfg->centrality.reach.exact_max_nodes;
+	ro.scc = scc;
+	rc = rn_reach(&a->graph, &ro, a->reach, &a->reach_method, err);
+	if (rc)
+		return rc;
+	if (a->reach_method == RN_REACH_HLL &&
+	    rn_pl_warn(a,
+		       "reach is a HyperLogLog estimate (relative standard error %.1f %%): "
+		       "the graph has cycles and more than %llu customers",
+		       100.0 * rn_hll_relative_error(ro.hll_precision),
+		       (unsigned long long)ro.exact_max_nodes))
+		return nomem(err);
+	return RN_OK;
+}
+
 static int stage_centrality(rn_analysis *a, rn_error *err)
 {
 	const rn_config *cfg = a->cfg;
@@ -480,46 +529,13 @@ static int stage_centrality(rn_analysis *a, rn_error *err)
 	if (rc)
 		return rc;
 	progress(a, "centrality", 0.3);
-	a->katz_alpha = cfg->centrality.katz.alpha;
-	if (a->katz_alpha == 0.0) {
-		double upper = 0.0;
-		rc = rn_katz_default(&a->graph, 1e-10, a->katz, &a->katz_alpha, &upper,
-				     &a->katz_lambda, err);
-		if (rc)
-			return rc;
-		if (a->katz_alpha != RN_KATZ_ALPHA &&
-		    rn_pl_warn(a,
-			       "Katz alpha is %.3g, not the default %g: the largest eigenvalue "
-			       "of the referral matrix is at most %.4g, so %g might not "
-			       "converge (centrality.katz.alpha sets it)",
-			       a->katz_alpha, RN_KATZ_ALPHA, upper, RN_KATZ_ALPHA))
-			return nomem(err);
-	} else {
-		rc = rn_katz(&a->graph, a->katz_alpha, 1e-10, a->katz, &a->katz_lambda, err);
-	}
-	if (rc == RN_EUSAGE) {
-		char msg[RN_ERROR_MSG_MAX];
-		snprintf(msg, sizeof msg, "%s", err->message);
-		return rn_config_error(cfg, err, RN_ECONFIG, "centrality.katz.alpha", "%s", msg);
-	}
+	rn_scc_labels scc;
+	rc = rn_scc_labels_compute(&a->graph, &scc, err);
+	if (rc == RN_OK)
+		rc = katz_and_reach(a, &scc, err);
+	rn_scc_labels_free(&scc);
 	if (rc)
 		return rc;
-	progress(a, "centrality", 0.5);
-	rn_reach_options ro;
-	rn_reach_options_default(&ro);
-	ro.exact_max_nodes = cfg->centrality.reach.exact_max_nodes > UINT32_MAX
-				 ? UINT32_MAX
-				 : (uint32_t)cfg->centrality.reach.exact_max_nodes;
-	rc = rn_reach(&a->graph, &ro, a->reach, &a->reach_method, err);
-	if (rc)
-		return rc;
-	if (a->reach_method == RN_REACH_HLL &&
-	    rn_pl_warn(a,
-		       "reach is a HyperLogLog estimate (relative standard error %.1f %%): "
-		       "the graph has cycles and more than %llu customers",
-		       100.0 * rn_hll_relative_error(ro.hll_precision),
-		       (unsigned long long)ro.exact_max_nodes))
-		return nomem(err);
 	progress(a, "centrality", 0.8);
 	rc = rn_cascades_compute(&a->graph, &a->cascades, err);
 	if (rc)
