@@ -152,6 +152,8 @@ bool rn_interner_find(const rn_interner *in, const char *s, size_t len, uint32_t
 	return true;
 }
 
+#define REHASH_BATCH 64
+
 static int grow_table(rn_interner *in)
 {
 	uint64_t cap = (in->mask + 1) * 2;
@@ -159,13 +161,23 @@ static int grow_table(rn_interner *in)
 	if (!slots)
 		return RN_ENOMEM;
 	uint64_t mask = cap - 1;
-	for (uint32_t id = 0; id < in->count; id++) {
-		size_t len;
-		const char *s = rn_interner_string(in, id, &len);
-		uint64_t h = hash_id(s, len), i = h & mask;
-		while (slots[i])
-			i = (i + 1) & mask;
-		slots[i] = (h >> OFFSET_BITS) << OFFSET_BITS | in->offsets[id];
+	/* In batches: hash and prefetch the slots of a batch first, then insert, so that the
+	 * batch's cache misses overlap (the records are read in order and need no help). */
+	uint64_t hashes[REHASH_BATCH];
+	for (uint32_t first = 0; first < in->count; first += REHASH_BATCH) {
+		uint32_t k = in->count - first < REHASH_BATCH ? in->count - first : REHASH_BATCH;
+		for (uint32_t j = 0; j < k; j++) {
+			size_t len;
+			const char *s = rn_interner_string(in, first + j, &len);
+			hashes[j] = hash_id(s, len);
+			__builtin_prefetch(&slots[hashes[j] & mask], 1);
+		}
+		for (uint32_t j = 0; j < k; j++) {
+			uint64_t h = hashes[j], i = h & mask;
+			while (slots[i])
+				i = (i + 1) & mask;
+			slots[i] = (h >> OFFSET_BITS) << OFFSET_BITS | in->offsets[first + j];
+		}
 	}
 	rn_free(in->slots);
 	in->slots = slots;
