@@ -146,7 +146,10 @@ static inline void bgnbd_simulate(test_rng *g, const rn_bgnbd_params *p, double 
 /* A transactions table simulated from BG/NBD (weekly rates) and Gamma-Gamma spend: n
  * customers whose first purchase falls uniformly in the first 26 weeks of 1997, observed to
  * day 364 (1997-12-31) and beyond by one year of holdout purchases.  Purchase times are drawn
- * in continuous time and recorded to the day.  Arrays are malloc'ed; free with cdnow_free. */
+ * in continuous time and dated as the generator does (docs/GENERATOR.md): round(7 t) days
+ * after the first purchase, never on or before the previous purchase's day, so that the
+ * BTYD convention (same-day purchases are one) merges nothing.  Arrays are malloc'ed; free
+ * with cdnow_free. */
 static inline int simulate_transactions(rn_transactions *tx, uint32_t n, uint64_t seed,
 					const rn_bgnbd_params *bp,
 					const rn_gamma_gamma_params *gp)
@@ -166,7 +169,7 @@ static inline int simulate_transactions(rn_transactions *tx, uint32_t n, uint64_
 		double lambda = rng_gamma(&g, bp->r) / bp->alpha;
 		double drop = rng_beta(&g, bp->a, bp->b);
 		double nu = rng_gamma(&g, gp->q) / gp->v;
-		double t = 0.0;
+		double t = 0.0, offset = 0.0;
 		for (int k = 0;; k++) {
 			if (tx->count == cap) {
 				cap *= 2;
@@ -177,13 +180,17 @@ static inline int simulate_transactions(rn_transactions *tx, uint32_t n, uint64_
 					return -1;
 			}
 			tx->customer[tx->count] = c;
-			tx->date[tx->count] = start + (int32_t)(first + floor(t * 7.0));
+			tx->date[tx->count] = start + (int32_t)(first + offset);
 			tx->amount[tx->count] = rng_gamma(&g, gp->p) / nu;
 			tx->count++;
 			if (k > 0 && rng_uniform(&g) < drop)
 				break;
 			t += rng_exponential(&g, lambda);
 			if (first / 7.0 + t > end_weeks)
+				break;
+			double day = floor(t * 7.0 + 0.5);
+			offset = day > offset ? day : offset + 1.0;
+			if (first + offset >= 7.0 * end_weeks)
 				break;
 		}
 	}
