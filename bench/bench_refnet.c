@@ -52,8 +52,7 @@ int main(int argc, char **argv)
 	 * goes, since PageRank and the output only turn indices back into strings. */
 	if (!snapshot && argc > 3 && rn_snapshot_write(argv[3], &g, ds.ids, &err) != RN_OK)
 		return fail(&err);
-	if (!snapshot)
-		rn_interner_drop_index(ds.ids);
+	rn_interner_drop_index(snapshot ? ids : ds.ids);
 
 	rn_pagerank_options opt;
 	rn_pagerank_options_default(&opt);

@@ -144,8 +144,10 @@ size_t rn_interner_bytes(const rn_interner *in);
 /* Frees the hash table (8 to 16 bytes per id; 134 MB at 1e7 ids), for callers that only turn
  * ids back into strings from here on.  Afterwards rn_interner_find finds nothing,
  * rn_interner_intern fails with RN_EINTERNAL and rn_interner_parts_of gives slots = NULL
- * (rn_snapshot_write refuses those); count and string work as before.  A no-op on borrowed
- * arrays (a snapshot's, which cost nothing until read). */
+ * (rn_snapshot_write refuses those); count and string work as before.  On borrowed arrays
+ * that lie in a file mapping (a snapshot's) the table's pages are given back to the system
+ * instead, and everything keeps working (a lookup reads them again from the file); on other
+ * borrowed arrays it does nothing. */
 void rn_interner_drop_index(rn_interner *in);
 
 /* The interner's arrays, for the binary snapshot: slots[mask + 1] (0 empty, else
@@ -159,6 +161,7 @@ typedef struct rn_interner_parts {
 	const uint64_t *offsets;
 	const char *arena;
 	uint64_t arena_len;
+	bool mapped; /* the arrays lie in a read-only file mapping (rn_interner_drop_index) */
 } rn_interner_parts;
 
 void rn_interner_parts_of(const rn_interner *in, rn_interner_parts *parts);

@@ -300,6 +300,7 @@ int rn_snapshot_read(const char *path, rn_graph *g, rn_interner **ids, rn_error 
 								    h->section_offset[S_ID_OFFSETS]),
 			.arena = base + h->section_offset[S_ARENA],
 			.arena_len = h->arena_bytes,
+			.mapped = true,
 		};
 		int arc = rn_interner_attach(ids, &parts);
 		if (arc == RN_ENOMEM)

@@ -19,6 +19,7 @@
 #include <refnet/io.h>
 
 #include <string.h>
+#include <sys/mman.h>
 #include <xxhash.h>
 
 #define OFFSET_BITS 40
@@ -34,6 +35,7 @@ struct rn_interner {
 	char *arena;
 	uint64_t arena_len, arena_cap;
 	bool borrowed;       /* arrays belong to someone else (a snapshot mapping) */
+	bool mapped;         /* borrowed from a read-only file mapping */
 };
 
 static uint64_t hash_id(const char *s, size_t len)
@@ -135,7 +137,20 @@ static uint32_t slot_id(const rn_interner *in, uint64_t slot)
 
 void rn_interner_drop_index(rn_interner *in)
 {
-	if (in->borrowed || !in->slots)
+	if (in->borrowed) {
+		/* Unmodified pages of a private file mapping: dropping them only takes them out of
+		 * memory, the next access reads them again from the file. */
+		if (in->mapped) {
+			const uintptr_t page = 4096;
+			uintptr_t start = ((uintptr_t)in->slots + page - 1) & ~(page - 1);
+			uintptr_t end = ((uintptr_t)in->slots + (in->mask + 1) * sizeof *in->slots) &
+					~(page - 1);
+			if (end > start)
+				(void)madvise((void *)start, end - start, MADV_DONTNEED);
+		}
+		return;
+	}
+	if (!in->slots)
 		return;
 	rn_free(in->slots);
 	in->slots = NULL;
@@ -193,6 +208,7 @@ void rn_interner_parts_of(const rn_interner *in, rn_interner_parts *parts)
 	parts->offsets = in->offsets;
 	parts->arena = in->arena;
 	parts->arena_len = in->arena_len;
+	parts->mapped = in->mapped;
 }
 
 /* Every record where its offset says, numbered by its position, within the arena. */
@@ -246,6 +262,7 @@ int rn_interner_attach(rn_interner **out, const rn_interner_parts *parts)
 	in->arena = (char *)parts->arena;
 	in->arena_len = in->arena_cap = parts->arena_len;
 	in->borrowed = true;
+	in->mapped = parts->mapped;
 	*out = in;
 	return RN_OK;
 }
@@ -272,6 +289,7 @@ static int own_arrays(rn_interner *in)
 	in->offsets_cap = (size_t)in->count + 1;
 	in->arena_cap = in->arena_len;
 	in->borrowed = false;
+	in->mapped = false;
 	return RN_OK;
 }
 
