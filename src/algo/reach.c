@@ -45,7 +45,7 @@ double rn_hll_relative_error(uint32_t precision)
 struct condensation {
 	uint32_t n, k;
 	const uint32_t *comp;	/* n */
-	uint32_t *own_comp;	/* comp when computed here, else NULL */
+	rn_scc_labels own;	/* the labels when computed here */
 	uint32_t *member_start; /* k + 1 */
 	uint32_t *members;	/* n, grouped by component, ascending labels */
 	uint64_t *child_start;	/* k + 1 */
@@ -55,7 +55,7 @@ struct condensation {
 
 static void cond_free(struct condensation *c)
 {
-	rn_free(c->own_comp);
+	rn_scc_labels_free(&c->own);
 	rn_free(c->member_start);
 	rn_free(c->members);
 	rn_free(c->child_start);
@@ -70,18 +70,14 @@ static int cond_build(const rn_graph *g, const rn_scc_labels *scc, struct conden
 	uint32_t n = g->n;
 	memset(c, 0, sizeof *c);
 	c->n = n;
-	if (scc) {
-		c->comp = scc->comp;
-		c->k = scc->count;
-	} else {
-		c->own_comp = rn_malloc_array(n ? n : 1, sizeof *c->own_comp);
-		if (!c->own_comp)
-			return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for reach");
-		int rc = rn_scc(g, c->own_comp, &c->k, NULL, err);
+	if (!scc) {
+		int rc = rn_scc_labels_compute(g, &c->own, err);
 		if (rc != RN_OK)
 			return rc;
-		c->comp = c->own_comp;
+		scc = &c->own;
 	}
+	c->comp = scc->comp;
+	c->k = scc->count;
 	uint32_t k = c->k;
 	uint32_t *mark = rn_malloc_array(k ? k : 1, sizeof *mark);
 	c->member_start = rn_calloc((size_t)k + 1, sizeof *c->member_start);
