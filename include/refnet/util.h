@@ -77,6 +77,9 @@ uint64_t rn_alloc_count(void);
 /* Growable array helper: ensures *cap >= need for an array of elem-sized items, growing by
  * 1.5x.  Returns RN_OK or RN_ENOMEM (the old array stays valid). */
 int rn_grow(void **array, size_t *cap, size_t need, size_t elem);
+/* madvise(2) on the whole 4 KiB pages inside [ptr, ptr + bytes) (none when it holds none);
+ * advice as for madvise, e.g. MADV_HUGEPAGE or MADV_DONTNEED.  A hint: errors are ignored. */
+void rn_advise_pages(const void *ptr, size_t bytes, int advice);
 
 /* Monotonic time in seconds, for progress reports and manifests. */
 double rn_now(void);

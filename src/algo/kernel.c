@@ -98,11 +98,8 @@ void rn_spmv(const rn_graph *g, const double *x, const double *c, double s, cons
 static void want_huge_pages(void *ptr, size_t bytes)
 {
 #ifdef MADV_HUGEPAGE
-	const uintptr_t page = 4096;
-	uintptr_t start = ((uintptr_t)ptr + page - 1) & ~(page - 1);
-	uintptr_t end = ((uintptr_t)ptr + bytes) & ~(page - 1);
-	if (ptr && bytes >= (4u << 20) && end > start)
-		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+	if (bytes >= (4u << 20))
+		rn_advise_pages(ptr, bytes, MADV_HUGEPAGE);
 #else
 	(void)ptr;
 	(void)bytes;

@@ -140,14 +140,9 @@ void rn_interner_drop_index(rn_interner *in)
 	if (in->borrowed) {
 		/* Unmodified pages of a private file mapping: dropping them only takes them out of
 		 * memory, the next access reads them again from the file. */
-		if (in->mapped) {
-			const uintptr_t page = 4096;
-			uintptr_t start = ((uintptr_t)in->slots + page - 1) & ~(page - 1);
-			uintptr_t end = ((uintptr_t)in->slots + (in->mask + 1) * sizeof *in->slots) &
-					~(page - 1);
-			if (end > start)
-				(void)madvise((void *)start, end - start, MADV_DONTNEED);
-		}
+		if (in->mapped)
+			rn_advise_pages(in->slots, (in->mask + 1) * sizeof *in->slots,
+					MADV_DONTNEED);
 		return;
 	}
 	if (!in->slots)

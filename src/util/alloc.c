@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -170,6 +171,15 @@ int rn_grow(void **array, size_t *cap, size_t need, size_t elem)
 	*array = grown;
 	*cap = next;
 	return RN_OK;
+}
+
+void rn_advise_pages(const void *ptr, size_t bytes, int advice)
+{
+	const uintptr_t page = 4096;
+	uintptr_t start = ((uintptr_t)ptr + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)ptr + bytes) & ~(page - 1);
+	if (ptr && end > start)
+		(void)madvise((void *)start, end - start, advice);
 }
 
 double rn_now(void)
