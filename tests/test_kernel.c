@@ -181,6 +181,76 @@ static void test_split(int hub)
 	free(w);
 }
 
+/* Four cyclic components of 1000 nodes each, every one at least an eighth of the graph, so
+ * that solve_local gives its map back after each and makes it again for the next; each
+ * component also feeds the ones built before it, which must therefore be final first. */
+static void build_components(rn_graph *g)
+{
+	uint32_t n = 4500, cap = 16000, k = 0;
+	uint32_t *s = malloc(cap * sizeof *s), *t = malloc(cap * sizeof *t);
+	float *w = malloc(cap * sizeof *w);
+	tg_state = 777;
+	for (uint32_t c = 0; c < 4; c++)
+		for (uint32_t i = 0; i < 1000; i++) {
+			uint32_t u = c * 1000 + i;
+			s[k] = u, t[k] = c * 1000 + (i + 1) % 1000, w[k++] = 1.0f;
+			s[k] = u, t[k] = c * 1000 + tg_below(1000), w[k++] = 2.0f;
+			if (c > 0)
+				s[k] = u, t[k] = tg_below(c * 1000), w[k++] = 0.5f;
+		}
+	for (uint32_t u = 4000; u < n; u++) /* trees above all of them */
+		s[k] = u, t[k] = tg_below(u), w[k++] = 1.0f;
+	CHECK_INT(rn_graph_build(g, n, k, s, t, w, RN_DUP_SUM, NULL), RN_OK);
+	free(s);
+	free(t);
+	free(w);
+}
+
+static void test_large_components(void)
+{
+	rn_graph g;
+	build_components(&g);
+	check_solve(&g, 0.85);
+	rn_solve_block_rows(300); /* and blocked */
+	check_solve(&g, 0.85);
+	rn_solve_block_rows(0);
+	rn_graph_free(&g);
+}
+
+/* A tolerance below what double precision resolves: on this graph, with b = 1..5 and every
+ * 7th div zero, tol 1e-13 used to flip last bits for all of max_sweeps.  Now each component
+ * stops at its rounding (stats.at_rounding), within sweeps, at the values of a met tolerance. */
+static void test_rounding_floor(void)
+{
+	rn_graph g;
+	build_components(&g);
+	uint32_t n = g.n;
+	double *b = malloc(n * sizeof *b), *div = malloc(n * sizeof *div);
+	double *x = malloc(n * sizeof *x), *ref = malloc(n * sizeof *ref);
+	for (uint32_t v = 0; v < n; v++) {
+		b[v] = 1 + (v % 5);
+		div[v] = v % 7 == 0 ? 0 : g.in_weight[v];
+	}
+	rn_solve_stats st;
+	CHECK_INT(rn_solve_linear(&g, b, 0.85, div, 1e-9, 3000, ref, &st, NULL), RN_OK);
+	CHECK_INT(st.at_rounding, 0);
+	double tols[] = {1e-13, 1e-300};
+	for (int k = 0; k < 2; k++) {
+		CHECK_INT(rn_solve_linear(&g, b, 0.85, div, tols[k], 3000, x, &st, NULL), RN_OK);
+		CHECK(st.at_rounding >= 1 && st.at_rounding <= st.cyclic_components);
+		CHECK(st.max_sweeps < 300);
+		double diff = 0;
+		for (uint32_t v = 0; v < n; v++)
+			diff += fabs(x[v] - ref[v]);
+		CHECK(diff <= 1e-9);
+	}
+	free(b);
+	free(div);
+	free(x);
+	free(ref);
+	rn_graph_free(&g);
+}
+
 /* The blocked sweep (rn_solve_block_rows) is the same Gauss-Seidel sweep: against Jacobi, and
  * against the unblocked solve to rounding, with even and uneven blocks. */
 static void test_blocked(void)
@@ -366,6 +436,8 @@ int main(void)
 	test_solve(TG_RANDOM, 30000, 90000, 0.85);
 	test_split(0);
 	test_split(1);
+	test_large_components();
+	test_rounding_floor();
 	test_blocked();
 	test_diverge();
 	test_threads();

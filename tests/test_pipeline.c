@@ -318,6 +318,35 @@ static void test_default_config(void)
 	rn_config_free(&builtin);
 }
 
+/* A PageRank tolerance finer than double precision resolves: the report runs, and says so
+ * among its warnings (on the sample's referrals some cycles stop at their rounding). */
+static void test_tolerance_floor(void)
+{
+	const char *source = getenv("RN_SOURCE_DIR");
+	if (!source)
+		source = RN_SOURCE_DIR;
+	char yaml[2048], path[600];
+	snprintf(yaml, sizeof yaml,
+		 "inputs:\n  referrals: %s/datasets/sample/referrals.csv\ncentrality:\n  "
+		 "pagerank: {tolerance: 1.0e-300}\nreport:\n  dir: %s/tiny_tol\n  formats: [json]\n",
+		 source, dir);
+	rn_config cfg;
+	rn_error err;
+	rn_error_clear(&err);
+	CHECK_INT(load(&cfg, "tiny_tol.yaml", yaml, &err), RN_OK);
+	rn_report_result res;
+	CHECK_INT(rn_report_run(&cfg, NULL, &res, &err), RN_OK);
+	CHECK(res.warnings >= 1);
+	rn_report_result_free(&res);
+	snprintf(path, sizeof path, "%s/tiny_tol/summary.json", dir);
+	char *summary = read_file(path);
+	CHECK(summary != NULL);
+	if (summary)
+		CHECK_CONTAINS(summary, "tolerance 1e-300 is finer than double precision resolves");
+	free(summary);
+	rn_config_free(&cfg);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/refnet-test-pipeline-XXXXXX");
@@ -328,6 +357,7 @@ int main(void)
 	test_hand_computed();
 	test_skipped_and_config_errors();
 	test_default_config();
+	test_tolerance_floor();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -66,6 +66,8 @@ typedef struct rn_solve_stats {
 	uint64_t sweeps;	    /* Gauss-Seidel sweeps summed over cyclic components */
 	uint32_t max_sweeps;	    /* largest number of sweeps spent on one component */
 	double residual;	    /* L1 change of the last sweep, summed over components */
+	uint32_t at_rounding;	    /* cyclic components stopped by rounding before tol: see
+				       rn_solve_linear */
 	uint32_t levels;	    /* depth levels of the acyclic part (parallel units) */
 	uint64_t row_updates;	    /* rows evaluated in total; row_updates / n is the number of
 				       equivalent full passes (power iteration does one per step) */
@@ -75,7 +77,9 @@ typedef struct rn_solve_stats {
  * given as a divisor: c[v] = 1 / div[v] when div[v] > 0, c[v] = 0 when div[v] == 0 (div NULL:
  * c = 1; PageRank passes in_weight).  b NULL means all ones.
  * Each cyclic component is swept until the L1 change of a sweep is at most
- * tol * |C| / n, a budget that sums to tol over the graph.  Converges when the spectral radius
+ * tol * |C| / n, a budget that sums to tol over the graph, or at most 2 eps sum_C |x|, the
+ * rounding of the values themselves (a smaller budget cannot be met: such components are
+ * counted in stats.at_rounding).  Converges when the spectral radius
  * of s * A diag(c) is below 1 (Stein-Rosenberg: Gauss-Seidel converges iff Jacobi does for
  * nonnegative matrices); otherwise, or after max_sweeps on one component, RN_EDATA.
  * stats may be NULL.  Large acyclic levels run in parallel; results do not depend on the

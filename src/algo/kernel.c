@@ -29,6 +29,7 @@
  */
 #include <refnet/algo.h>
 
+#include <float.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -247,11 +248,21 @@ static inline double row_value(const struct solve_ctx *sc, uint32_t v)
 	return (sc->b ? sc->b[v] : 1.0) + sc->s * sum;
 }
 
+/* What a sweep over a cyclic component adds up: the L1 change of x, the L1 size of the new x,
+ * and (solve_local) sum_i keep_i x_i. */
+struct sweep_sums {
+	double change, size, kept;
+};
+
 /* Bookkeeping after one sweep over a cyclic component: 1 to go on, RN_OK when converged,
- * RN_EDATA when diverged or out of sweeps. */
-static int sweep_done(struct solve_ctx *sc, uint32_t sweep, uint32_t count, double change,
-		      double budget)
+ * RN_EDATA when diverged or out of sweeps.  Converged means a change within the budget, or
+ * within the rounding of the values themselves, 2 eps sum |x_i|: a budget below that cannot
+ * be met (the sweeps would keep flipping last bits until max_sweeps), and the values are then
+ * as exact as double precision makes them; stats.at_rounding counts such components. */
+static int sweep_done(struct solve_ctx *sc, uint32_t sweep, uint32_t count,
+		      const struct sweep_sums *sum, double budget)
 {
+	double change = sum->change;
 	sc->stats.sweeps++;
 	sc->stats.row_updates += count;
 	if (sweep > sc->stats.max_sweeps)
@@ -261,8 +272,9 @@ static int sweep_done(struct solve_ctx *sc, uint32_t sweep, uint32_t count, doub
 				    "linear solve diverged in a cycle of %u customers "
 				    "(the decay is too large for this graph)",
 				    count);
-	if (change <= budget) {
+	if (change <= budget || change <= 2.0 * DBL_EPSILON * sum->size) {
 		sc->stats.residual += change;
+		sc->stats.at_rounding += change > budget;
 		return RN_OK;
 	}
 	if (sweep >= sc->max_sweeps)
@@ -336,14 +348,14 @@ static void local_group(const struct local_system *ls, uint64_t g)
 }
 
 /* The rows of block r over its diagonal group, from the highest down, each final at once
- * (base: ext or acc); adds to the sweep's change and kept sums. */
+ * (base: ext or acc); adds to the sweep's sums. */
 static void local_diag(const struct local_system *ls, uint32_t r, const double *base,
-		       double *change, double *kept)
+		       struct sweep_sums *sums)
 {
 	uint64_t first = ls->group[(uint64_t)r * ls->blocks + r];
 	const uint32_t *diag = ls->diag, *tgt = ls->tgt + first;
 	const double *coef = ls->coef + first, *keep = ls->keep;
-	double *x = ls->x, dx = 0.0, kx = 0.0;
+	double *x = ls->x, dx = 0.0, ax = 0.0, kx = 0.0;
 	uint32_t lo = r * ls->rows, hi = ls->count - lo > ls->rows ? lo + ls->rows : ls->count;
 	uint64_t end = ls->group[(uint64_t)r * ls->blocks + r + 1] - first;
 	for (uint32_t i = hi; i-- > lo;) {
@@ -353,15 +365,16 @@ static void local_diag(const struct local_system *ls, uint32_t r, const double *
 		end = diag[i];
 		double xv = base[i] + sum;
 		dx += fabs(xv - x[i]);
+		ax += fabs(xv);
 		kx += keep[i] * xv;
 		x[i] = xv;
 	}
-	*change += dx;
-	*kept += kx;
+	sums->change += dx;
+	sums->size += ax;
+	sums->kept += kx;
 }
 
-/* One Gauss-Seidel sweep, rows from the highest to the lowest; returns the L1 change and
- * stores sum_i keep_i x_i in *kept.  With several blocks a row of block R needs the new
+/* One Gauss-Seidel sweep, rows from the highest to the lowest; returns its sums.  With several blocks a row of block R needs the new
  * values of blocks above R and the old ones of blocks below: the groups below the diagonal
  * are added to acc with the old values, one column block at a time, and each block, once
  * its rows are new, adds its groups to the rows of the blocks below it.  Either way the
@@ -369,14 +382,13 @@ static void local_diag(const struct local_system *ls, uint32_t r, const double *
  * edges in row order instead gathers from all of x at random.  The groups of one column
  * block write to disjoint rows, so they are spread over threads; every row still receives
  * its groups in the same order, so the result does not depend on the thread count. */
-static double local_sweep(const struct local_system *ls, double *kept_out)
+static struct sweep_sums local_sweep(const struct local_system *ls)
 {
 	uint32_t blocks = ls->blocks;
-	double change = 0.0, kept = 0.0;
+	struct sweep_sums sums = {0};
 	if (blocks == 1) {
-		local_diag(ls, 0, ls->ext, &change, &kept);
-		*kept_out = kept;
-		return change;
+		local_diag(ls, 0, ls->ext, &sums);
+		return sums;
 	}
 	memcpy(ls->acc, ls->ext, (size_t)ls->count * sizeof *ls->acc);
 	for (uint32_t c = 0; c < blocks; c++) {
@@ -386,13 +398,12 @@ static double local_sweep(const struct local_system *ls, double *kept_out)
 			local_group(ls, (uint64_t)r * blocks + c);
 	}
 	for (uint32_t r = blocks; r-- > 0;) {
-		local_diag(ls, r, ls->acc, &change, &kept);
+		local_diag(ls, r, ls->acc, &sums);
 #pragma omp parallel for schedule(dynamic, 1)
 		for (int64_t below = 0; below < (int64_t)r; below++)
 			local_group(ls, (uint64_t)below * blocks + r);
 	}
-	*kept_out = kept;
-	return change;
+	return sums;
 }
 
 /* Copies rows [lo, hi) of the component; cursor[g] is where their next edge of group g goes.
@@ -426,7 +437,8 @@ static void local_fill(const struct solve_ctx *sc, const uint32_t *members,
 	}
 }
 
-/* Builds the copy: local_of maps the members (in ascending index order) to their rows.
+/* Builds the copy but for x and acc, which solve_local allocates once local_of may have gone:
+ * local_of maps the members (in ascending index order) to their rows.
  * With several blocks the rows are split in two fixed halves, copied in parallel: a first
  * pass counts each half's edges per group, so that in every group the first half's edges
  * come first and each group stays in row order.  Then keep = 1 - column sums, a pass over
@@ -489,14 +501,10 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 	ls->tgt = rn_malloc_array(room ? room : 1, sizeof *ls->tgt);
 	ls->coef = rn_malloc_array(room ? room : 1, sizeof *ls->coef);
 	ls->ext = rn_malloc_array(count, sizeof *ls->ext);
-	ls->x = rn_calloc(count, sizeof *ls->x);
 	ls->keep = rn_calloc(count, sizeof *ls->keep);
-	if (blocks > 1) {
+	if (blocks > 1)
 		ls->row = rn_malloc_array(room ? room : 1, sizeof *ls->row);
-		ls->acc = rn_malloc_array(count, sizeof *ls->acc);
-	}
-	if (!ls->diag || !ls->tgt || !ls->coef || !ls->ext || !ls->x || !ls->keep ||
-	    (blocks > 1 && (!ls->row || !ls->acc)))
+	if (!ls->diag || !ls->tgt || !ls->coef || !ls->ext || !ls->keep || (blocks > 1 && !ls->row))
 		goto nomem;
 #pragma omp parallel for schedule(static, 1) if (blocks > 1)
 	for (int half = 0; half < 2; half++)
@@ -568,8 +576,21 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 	int rc = local_build(sc, members, &ls);
 	for (uint32_t i = 0; i < count; i++)
 		local_of[members[i]] = NOT_LOCAL;
+	/* The sweeps of a component this large are the solve's peak and do not read local_of:
+	 * it goes (40 MB at 1e7), to be made again for a later one (at most 8 times). */
+	if ((uint64_t)count * 8 >= g->n) {
+		rn_free(sc->local_of);
+		sc->local_of = NULL;
+	}
 	if (rc != RN_OK)
 		goto out;
+	ls.x = rn_calloc(count, sizeof *ls.x);
+	ls.acc = ls.blocks > 1 ? rn_malloc_array(count, sizeof *ls.acc) : NULL;
+	if (!ls.x || (ls.blocks > 1 && !ls.acc)) {
+		rc = rn_error_set(sc->err, RN_ENOMEM, NULL, 0, 0,
+				  "out of memory for a cycle of %u customers", count);
+		goto out;
+	}
 	/* The correction applies when every 1 - k_j >= 0 and e >= 0 (then x >= 0 throughout). */
 	double mass = 0.0;
 	bool correct = true;
@@ -580,14 +601,14 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 	correct = correct && mass > 0.0;
 	double budget = sc->tol * (double)count / (double)g->n;
 	for (uint32_t sweep = 1;; sweep++) {
-		double kept, change = local_sweep(&ls, &kept);
-		rc = sweep_done(sc, sweep, count, change, budget);
+		struct sweep_sums sums = local_sweep(&ls);
+		rc = sweep_done(sc, sweep, count, &sums, budget);
 		if (rc <= 0)
 			break;
 		/* Near 1 the scale is mostly the rounding of its two sums (relative 1e-13 over
 		 * millions of terms) and would keep the sweeps from settling: below 1e-12 the plain
 		 * sweeps finish the job. */
-		double scale = mass / kept;
+		double scale = mass / sums.kept;
 		if (correct && scale > 0.5 && scale < 2.0 && fabs(scale - 1.0) > 1e-12)
 			for (uint32_t i = 0; i < count; i++)
 				ls.x[i] *= scale;
@@ -620,16 +641,17 @@ static int solve_emit(void *ctx, uint32_t *members, uint32_t count, uint32_t lab
 		put(sc, members[i], 0.0);
 	double budget = sc->tol * (double)count / (double)sc->g->n;
 	for (uint32_t sweep = 1;; sweep++) {
-		double change = 0.0;
+		struct sweep_sums sums = {0};
 		for (uint32_t i = count; i-- > 0;) { /* order: see solve_local */
 			uint32_t v = members[i];
 			/* Aliased, the change is taken on the stored y and scaled back, so that it
 			 * is exactly 0 once a sweep reproduces the slot. */
 			double old = sc->x[v], stored = put(sc, v, row_value(sc, v));
 			double d = sc->alias && sc->div[v] > 0.0 ? sc->div[v] : 1.0;
-			change += fabs(stored - old) * d;
+			sums.change += fabs(stored - old) * d;
+			sums.size += fabs(stored) * d;
 		}
-		int rc = sweep_done(sc, sweep, count, change, budget);
+		int rc = sweep_done(sc, sweep, count, &sums, budget);
 		if (rc <= 0)
 			return rc;
 	}
@@ -782,6 +804,40 @@ static uint32_t bfs_back(const struct in_row *in, const uint32_t *src, uint8_t *
 	return tail;
 }
 
+/* Emits C while idx waits as one bit per node.  Solving C is where PageRank reaches its peak
+ * memory, and at that point idx holds only 0 (not visited) and DONE: 4 bytes per node less
+ * (40 MB at 1e7), for one pass to pack and one to unpack. */
+static int emit_packed(const rn_graph *g, uint32_t **idx_io, emit_fn emit, void *ctx,
+		       uint32_t *members, uint32_t count, rn_error *err)
+{
+	uint32_t n = g->n, *idx = *idx_io;
+	uint64_t words = ((uint64_t)n + 63) / 64;
+	uint64_t *done = rn_calloc(words, sizeof *done);
+	if (!done)
+		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
+	for (uint32_t v = 0; v < n; v++) {
+		if (idx[v] != 0 && idx[v] != DONE) {
+			rn_free(done);
+			return rn_error_set(err, RN_EINTERNAL, NULL, 0, 0,
+					    "component search left node %u open", v);
+		}
+		done[v / 64] |= (uint64_t)(idx[v] == DONE) << (v % 64);
+	}
+	rn_free(idx);
+	*idx_io = NULL;
+	int rc = emit(ctx, members, count, 0);
+	idx = rn_malloc_array(n, sizeof *idx);
+	if (idx) {
+		for (uint32_t v = 0; v < n; v++)
+			idx[v] = done[v / 64] >> (v % 64) & 1 ? DONE : 0;
+		*idx_io = idx;
+	} else if (rc == RN_OK) {
+		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
+	}
+	rn_free(done);
+	return rc;
+}
+
 /* Takes the largest strongly connected component out of Tarjan's hands.  On a graph whose
  * bulk is one giant component the depth-first search pays a dependent cache miss or two per
  * node (3.1 s of the 1e7 benchmark graph's PageRank); breadth-first searches run at memory
@@ -795,11 +851,12 @@ static uint32_t bfs_back(const struct in_row *in, const uint32_t *src, uint8_t *
  *   3. the caller's Tarjan over the rest, which sees F as completed.
  * The pivot is the remaining node with the largest in-degree times out-degree, which on such
  * graphs lies in the giant component; if it does not, the split is still correct, only less
- * useful.  idx: as for tarjan, 0 for the nodes left (`rest` of them); emit as for tarjan. */
-static int split_giant(const rn_graph *g, uint32_t *idx, uint32_t rest, emit_fn emit, void *ctx,
-		       rn_error *err)
+ * useful.  *idx_io: as tarjan's idx, 0 for the nodes left (`rest` of them); the array is
+ * replaced while C is emitted (emit_packed), and NULL if that fails.  emit as for tarjan. */
+static int split_giant(const rn_graph *g, uint32_t **idx_io, uint32_t rest, emit_fn emit,
+		       void *ctx, rn_error *err)
 {
-	uint32_t n = g->n, pivot = UINT32_MAX;
+	uint32_t n = g->n, pivot = UINT32_MAX, *idx = *idx_io;
 	uint64_t best = 0;
 	for (uint32_t v = 0; v < n; v++) {
 		uint64_t score = (g->offsets[v + 1] - g->offsets[v]) * (uint64_t)g->in_degree[v];
@@ -848,7 +905,7 @@ static int split_giant(const rn_graph *g, uint32_t *idx, uint32_t rest, emit_fn 
 	rn_free(fwd);
 	fwd = NULL;
 	if (rc == RN_OK)
-		rc = emit(ctx, members, count, 0);
+		rc = emit_packed(g, idx_io, emit, ctx, members, count, err);
 	goto out;
 nomem:
 	rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
@@ -1052,7 +1109,7 @@ static int walk_cyclic(const rn_graph *g, const uint32_t *order, uint32_t acycli
 		idx[order[i]] = DONE;
 	int rc = RN_OK;
 	if (rest >= SPLIT_MIN && rest >= n / 2)
-		rc = split_giant(g, idx, rest, emit, ctx, err);
+		rc = split_giant(g, &idx, rest, emit, ctx, err);
 	if (rc == RN_OK)
 		rc = tarjan(g, idx, NULL, 0, emit, ctx, NULL, err);
 	rn_free(idx);

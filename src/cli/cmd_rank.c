@@ -285,8 +285,14 @@ int cmd_rank(int argc, char **argv)
 		rc = rn_reach(&run.loaded.graph, &ro, run.reach, NULL, &err);
 	}
 	rn_scc_labels_free(&scc);
+	rn_solve_stats pr_stats = {0};
 	if (rc == RN_OK)
-		rc = rn_pagerank(&run.loaded.graph, &pr_opt, run.pagerank, NULL, &err);
+		rc = rn_pagerank(&run.loaded.graph, &pr_opt, run.pagerank, &pr_stats, &err);
+	if (rc == RN_OK && pr_stats.at_rounding)
+		fprintf(stderr,
+			"refnet rank: note: --tol %g is finer than double precision resolves on "
+			"%u cycle%s of this graph; PageRank there is as exact as it allows\n",
+			pr_opt.tolerance, pr_stats.at_rounding, pr_stats.at_rounding == 1 ? "" : "s");
 	if (rc != RN_OK) {
 		run_free(&run);
 		return cli_fail(&err);

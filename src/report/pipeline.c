@@ -524,10 +524,17 @@ static int stage_centrality(rn_analysis *a, rn_error *err)
 		}
 		po.teleport = teleport;
 	}
-	int rc = rn_pagerank(&a->graph, &po, a->pagerank, NULL, err);
+	rn_solve_stats stats = {0};
+	int rc = rn_pagerank(&a->graph, &po, a->pagerank, &stats, err);
 	rn_free(teleport);
 	if (rc)
 		return rc;
+	if (stats.at_rounding &&
+	    rn_pl_warn(a,
+		       "centrality.pagerank.tolerance %g is finer than double precision resolves "
+		       "on %u cycles of the graph; PageRank there is as exact as it allows",
+		       po.tolerance, stats.at_rounding))
+		return nomem(err);
 	progress(a, "centrality", 0.3);
 	rn_scc_labels scc;
 	rc = rn_scc_labels_compute(&a->graph, &scc, err);

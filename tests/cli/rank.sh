@@ -89,6 +89,20 @@ else
 	echo "FAIL refnet convert" >&2
 	fail=1
 fi
+# A tolerance below double precision: the cycles stop at their rounding, with a note, and the
+# ranks agree with the default tolerance's (L1 within 1e-9).
+sample="$2/datasets/sample/referrals.csv"
+"$refnet" rank "$sample" --metrics pagerank > "$work/tol_default.csv"
+"$refnet" rank "$sample" --metrics pagerank --tol 1e-300 > "$work/tol_tiny.csv" 2> "$work/err"
+check "tiny tolerance exit" "$?" 0
+grep -q "note: --tol 1e-300 is finer than double precision resolves on [0-9]* cycle" "$work/err" ||
+	{ echo "FAIL tiny tolerance note: $(cat "$work/err")" >&2; fail=1; }
+check "tiny tolerance columns" "$(head -1 "$work/tol_tiny.csv")" "customer,pagerank"
+l1=$(awk -F, 'NR == FNR { if (FNR > 1) pr[$1] = $2; next }
+	FNR > 1 && ($1 in pr) { d = $2 - pr[$1]; s += d < 0 ? -d : d; k++ }
+	END { printf "%d %.3g", k, s }' "$work/tol_default.csv" "$work/tol_tiny.csv")
+check "tiny tolerance rows" "${l1% *}" "$(($(wc -l < "$work/tol_default.csv") - 1))"
+near "tiny tolerance agrees" "${l1#* }" 0 1e-9
 "$refnet" rank --help > /dev/null
 check "help" "$?" 0
 exit $fail
