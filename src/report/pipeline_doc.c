@@ -119,16 +119,23 @@ static void influencers(builder *b)
 		para(b, "Centrality was not computed.");
 		return;
 	}
+	/* lambda_max to 4 digits when its bounds agree that far, else the bounds themselves */
+	char lambda[96];
+	const rn_lambda_bounds *lb = &a->katz_lambda;
+	if (lb->upper - lb->lower <= RN_LAMBDA_GAP * lb->upper)
+		snprintf(lambda, sizeof lambda, "largest eigenvalue %.4g", lb->upper);
+	else
+		snprintf(lambda, sizeof lambda, "largest eigenvalue between %.4g and %.4g",
+			 lb->lower, lb->upper);
 	para(b,
 	     "PageRank (damping %g, teleport %s) credits a customer for the customers they "
 	     "referred and, through them, for everyone further down; Katz (alpha %g per "
-	     "generation, largest eigenvalue %.4g) counts referral chains; reach is the number of "
-	     "distinct customers downstream%s.",
+	     "generation, %s) counts referral chains; reach is the number of distinct customers "
+	     "downstream%s.",
 	     cfg->centrality.pagerank.damping,
 	     rn_config_enum_name("centrality.pagerank.teleport",
 				 (int)cfg->centrality.pagerank.teleport),
-	     a->katz_alpha, a->katz_lambda,
-	     a->reach_method == RN_REACH_HLL ? " (HyperLogLog estimate)" : "");
+	     a->katz_alpha, lambda, a->reach_method == RN_REACH_HLL ? " (HyperLogLog estimate)" : "");
 	uint32_t *order = NULL, count = 0;
 	ADD(b, rn_pl_top_influencers(a, (uint32_t)cfg->report.top, &order, &count, NULL));
 	if (b->rc)

@@ -53,7 +53,7 @@ struct rn_analysis {
 	/* centrality (depth FULL) */
 	bool has_centrality;
 	double *pagerank, *katz, *reach;
-	double katz_lambda;
+	rn_lambda_bounds katz_lambda;
 	double katz_alpha; /* the alpha used */
 	rn_reach_method reach_method;
 	rn_cascades cascades;

@@ -379,7 +379,9 @@ int rn_pl_write_summary(const rn_analysis *a, FILE *out, rn_error *err)
 		rn_json_key(&j, "katz_alpha");
 		rn_json_number(&j, a->katz_alpha);
 		rn_json_key(&j, "katz_lambda_max");
-		rn_json_number(&j, a->katz_lambda);
+		rn_json_number(&j, a->katz_lambda.upper);
+		rn_json_key(&j, "katz_lambda_max_lower");
+		rn_json_number(&j, a->katz_lambda.lower);
 		rn_json_key(&j, "reach_method");
 		rn_json_string(&j, a->reach_method == RN_REACH_FOREST  ? "forest"
 				   : a->reach_method == RN_REACH_EXACT ? "exact"
