@@ -20,16 +20,28 @@
 /* Most products spent on deciding an alpha (katz_bounds). */
 #define DECIDE_PRODUCTS 300
 
-/* The bounds after at most max_iterations products.  The iteration stops earlier once the
- * bounds agree to rel_gap relative, or once both (1) it has run `refine` products and (2),
- * with decide > 0, the bounds settle which side of decide lambda_max is on (upper < decide
- * or lower >= decide). */
-static int spectral_bounds(const rn_graph *g, const rn_scc_labels *scc, uint32_t max_iterations,
-			   uint32_t refine, double rel_gap, double decide, double *lower,
-			   double *upper, rn_error *err)
+/* How long spectral_bounds iterates. */
+struct bounds_plan {
+	uint32_t max_products; /* at most */
+	uint32_t refine;       /* at least, unless the bounds meet */
+	double rel_gap;	       /* the bounds meet when upper - lower <= rel_gap * upper */
+	double decide;	       /* > 0: lambda_max is to be placed below or at/above it */
+};
+
+/* What it finds: lower <= lambda_max <= upper, and `chosen`, the upper bound at the first
+ * product where the bounds meet or place lambda_max on one side of decide (at once when
+ * nothing is to be decided), else the last upper bound.  chosen depends on the graph and
+ * decide only, not on refine, so a run that goes on refining for a report chooses what a
+ * shorter one chooses. */
+struct bounds {
+	double lower, upper, chosen;
+};
+
+static int spectral_bounds(const rn_graph *g, const rn_scc_labels *scc,
+			   const struct bounds_plan *plan, struct bounds *out, rn_error *err)
 {
 	uint32_t n = g->n;
-	*lower = *upper = 0.0;
+	*out = (struct bounds){0.0, 0.0, 0.0};
 	if (n == 0)
 		return RN_OK;
 	rn_scc_labels own = {0};
@@ -67,8 +79,9 @@ static int spectral_bounds(const rn_graph *g, const rn_scc_labels *scc, uint32_t
 		for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++)
 			inside[e] = comp[g->targets[e]] == comp[u];
 	}
-	double lo = 0.0, hi = INFINITY;
-	for (uint32_t it = 0; it < max_iterations; it++) {
+	double lo = 0.0, hi = INFINITY, decide = plan->decide;
+	bool chosen = false;
+	for (uint32_t done = 1; done <= plan->max_products; done++) {
 		/* y = (A_C + I) x restricted to edges inside one component; one thread per row,
 		 * and the maxima and minima below are exact, so the bounds do not depend on the
 		 * thread count. */
@@ -114,12 +127,19 @@ static int spectral_bounds(const rn_graph *g, const rn_scc_labels *scc, uint32_t
 		}
 		for (uint32_t u = 0; u < n; u++)
 			x[u] = y[u] / max_y;
-		bool decided = !(decide > 0.0) || hi < decide || lo >= decide;
-		if (hi - lo <= rel_gap * hi || (decided && it + 1 >= refine))
+		bool met = hi - lo <= plan->rel_gap * hi, below = decide > 0.0 && hi < decide;
+		bool above = !(decide > 0.0) || lo >= decide;
+		if (!chosen && (met || below || above)) {
+			out->chosen = hi;
+			chosen = true;
+		}
+		if (met || (chosen && done >= plan->refine))
 			break;
 	}
-	*lower = lo;
-	*upper = hi;
+	out->lower = lo;
+	out->upper = hi;
+	if (!chosen)
+		out->chosen = hi;
 out:
 	rn_scc_labels_free(&own);
 	rn_free(x);
@@ -132,8 +152,12 @@ out:
 int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_gap, double *lower,
 		       double *upper, rn_error *err)
 {
-	return spectral_bounds(g, NULL, max_iterations, max_iterations, rel_gap, 0.0, lower, upper,
-			       err);
+	struct bounds_plan plan = {max_iterations, max_iterations, rel_gap, 0.0};
+	struct bounds b;
+	int rc = spectral_bounds(g, NULL, &plan, &b, err);
+	*lower = b.lower;
+	*upper = b.upper;
+	return rc;
 }
 
 /* x = 1 + alpha A x for an alpha already checked against the upper bound hi. */
@@ -166,31 +190,35 @@ static int katz_solve(const rn_graph *g, double alpha, double hi, double tol, do
 
 /* The bounds on lambda_max that decide alpha, after checking tol.  Without lambda to report,
  * the iteration stops once alpha is decided: on the 1e7 benchmark graph (lambda_max 32.4)
- * alpha = 0.1 is refused in 11 s, while 300 products (80 s) left the bounds 1.5 % apart. */
+ * alpha = 0.1 is refused in 11 s, while 300 products (80 s) left the bounds 1.5 % apart.
+ * Everything that shapes the scores (the alpha chosen, the solve's tolerance) comes from
+ * b->chosen, so that refining lambda for a report does not change them: `refnet rank` and
+ * `refnet report` agree. */
 static int katz_bounds(const rn_graph *g, const rn_scc_labels *scc, double alpha, double tol,
-		       rn_lambda_bounds *lambda, double *lo, double *hi, rn_error *err)
+		       rn_lambda_bounds *lambda, struct bounds *b, rn_error *err)
 {
-	*lo = *hi = 0.0;
+	*b = (struct bounds){0.0, 0.0, 0.0};
 	if (!(tol > 0.0))
 		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
 				    "Katz tolerance must be positive, got %g", tol);
-	int rc = spectral_bounds(g, scc, DECIDE_PRODUCTS, lambda ? RN_LAMBDA_PRODUCTS : 0,
-				 RN_LAMBDA_GAP, 1.0 / alpha, lo, hi, err);
+	struct bounds_plan plan = {DECIDE_PRODUCTS, lambda ? RN_LAMBDA_PRODUCTS : 0, RN_LAMBDA_GAP,
+				   1.0 / alpha};
+	int rc = spectral_bounds(g, scc, &plan, b, err);
 	if (rc == RN_OK && lambda)
-		*lambda = (rn_lambda_bounds){*lo, *hi};
+		*lambda = (rn_lambda_bounds){b->lower, b->upper};
 	return rc;
 }
 
 int rn_katz_default(const rn_graph *g, double tol, double *x, double *alpha, double *upper,
 		    rn_lambda_bounds *lambda, const rn_scc_labels *scc, rn_error *err)
 {
-	double lo, hi;
-	int rc = katz_bounds(g, scc, RN_KATZ_ALPHA, tol, lambda, &lo, &hi, err);
+	struct bounds b;
+	int rc = katz_bounds(g, scc, RN_KATZ_ALPHA, tol, lambda, &b, err);
 	if (rc != RN_OK)
 		return rc;
-	*upper = hi;
-	*alpha = RN_KATZ_ALPHA * hi < 1.0 ? RN_KATZ_ALPHA : 0.5 / hi;
-	return katz_solve(g, *alpha, hi, tol, x, err);
+	*upper = b.chosen;
+	*alpha = RN_KATZ_ALPHA * b.chosen < 1.0 ? RN_KATZ_ALPHA : 0.5 / b.chosen;
+	return katz_solve(g, *alpha, b.chosen, tol, x, err);
 }
 
 int rn_katz(const rn_graph *g, double alpha, double tol, double *x, rn_lambda_bounds *lambda,
@@ -199,10 +227,11 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, rn_lambda_bo
 	if (!(alpha > 0.0) || !isfinite(alpha))
 		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
 				    "Katz alpha must be a positive number, got %g", alpha);
-	double lo, hi;
-	int rc = katz_bounds(g, NULL, alpha, tol, lambda, &lo, &hi, err);
+	struct bounds b;
+	int rc = katz_bounds(g, NULL, alpha, tol, lambda, &b, err);
 	if (rc != RN_OK)
 		return rc;
+	double lo = b.lower, hi = b.upper;
 	if (hi > 0.0 && alpha * hi >= 1.0 && hi - lo <= 1e-6 * hi)
 		return rn_error_set(
 		    err, RN_EUSAGE, NULL, 0, 0,
@@ -225,5 +254,5 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, rn_lambda_bo
 		    "largest eigenvalue of the referral matrix is between %.6g and %.6g; "
 		    "any alpha below %.6g is accepted",
 		    alpha, lo, hi, 1.0 / hi);
-	return katz_solve(g, alpha, hi, tol, x, err);
+	return katz_solve(g, alpha, b.chosen, tol, x, err);
 }
