@@ -253,6 +253,27 @@ static void test_close_eigenvalues(void)
 	rn_graph_free(&g);
 }
 
+/* The products run over a blocked copy of the cyclic components' edges: the bounds are the
+ * same, bit for bit, with one block, with even and uneven blocks, and on 1 or 2 threads. */
+static void test_blocked_products(void)
+{
+	rn_graph g;
+	CHECK_INT(tg_build(&g, TG_RANDOM, 20000, 50000, 1, 7), RN_OK);
+	double lo0, hi0, lo, hi;
+	CHECK_INT(rn_spectral_radius(&g, 60, 1e-12, &lo0, &hi0, NULL), RN_OK);
+	CHECK(lo0 > 0 && lo0 < hi0);
+	uint32_t rows[] = {1000, 777, 64};
+	for (int k = 0; k < 3; k++)
+		for (int threads = 1; threads <= 2; threads++) {
+			rn_spectral_block_rows(rows[k]);
+			omp_set_num_threads(threads);
+			CHECK_INT(rn_spectral_radius(&g, 60, 1e-12, &lo, &hi, NULL), RN_OK);
+			CHECK(lo == lo0 && hi == hi0);
+		}
+	rn_spectral_block_rows(0);
+	rn_graph_free(&g);
+}
+
 int main(void)
 {
 	test_chain();
@@ -265,5 +286,6 @@ int main(void)
 	test_default_alpha();
 	test_shared_components();
 	test_close_eigenvalues();
+	test_blocked_products();
 	return check_report();
 }

@@ -119,6 +119,10 @@ int rn_pagerank(const rn_graph *g, const rn_pagerank_options *opt, double *rank,
 int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_gap, double *lower,
 		       double *upper, rn_error *err);
 
+/* Rows per block of the products behind those bounds (0: the default, 2^19), which give the
+ * same bounds for any value; for tests, as rn_solve_block_rows. */
+void rn_spectral_block_rows(uint32_t rows);
+
 /* lambda_max as rn_katz reports it: Collatz-Wielandt bounds lower <= lambda_max <= upper,
  * refined until they agree to RN_LAMBDA_GAP relative or for RN_LAMBDA_PRODUCTS products.
  * On graphs whose largest eigenvalues lie close together the lower bound comes slowly (the

@@ -16,6 +16,7 @@
 #include <refnet/algo.h>
 
 #include <math.h>
+#include <string.h>
 
 /* Most products spent on deciding an alpha (katz_bounds). */
 #define DECIDE_PRODUCTS 300
@@ -37,6 +38,129 @@ struct bounds {
 	double lower, upper, chosen;
 };
 
+/* The edges inside the cyclic components, for the products of spectral_bounds: the c nodes
+ * of cyclic components get local indices in ascending order, rows come in blocks of `rows`,
+ * and the edges of row block R into column block C form group R * blocks + C, each in row
+ * order (and within a row in CSR order).  A product then gathers from one block of x (4 MB)
+ * at a time, which stays in cache, where the graph's rows gather from all of x: 0.26 s a
+ * product on the 1e7 benchmark graph before (its giant component has 8.6e6 nodes). */
+#define CYC_ROWS (1u << 19)
+#define CYC_MAX_BLOCKS 1024u
+static uint32_t cyc_rows_max = CYC_ROWS;
+
+void rn_spectral_block_rows(uint32_t rows)
+{
+	cyc_rows_max = rows ? rows : CYC_ROWS;
+}
+
+struct cyc_matrix {
+	uint32_t count, blocks, rows;
+	uint64_t *group;      /* blocks^2 + 1 group starts */
+	uint32_t *row, *col;  /* local indices, per edge */
+	float *w;
+	uint32_t *label;      /* component of each local row */
+};
+
+static void cyc_free(struct cyc_matrix *cm)
+{
+	rn_free(cm->group);
+	rn_free(cm->row);
+	rn_free(cm->col);
+	rn_free(cm->w);
+	rn_free(cm->label);
+}
+
+/* Counts (fill = false) or places (fill = true) the edges of row block r. */
+static void cyc_rows(const rn_graph *g, const uint32_t *comp, const uint32_t *loc,
+		     const uint32_t *node, struct cyc_matrix *cm, uint32_t r, uint64_t *cursor,
+		     bool fill)
+{
+	uint32_t lo = r * cm->rows, hi = cm->count - lo > cm->rows ? lo + cm->rows : cm->count;
+	for (uint32_t i = lo; i < hi; i++) {
+		uint32_t u = node[i];
+		for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++) {
+			uint32_t t = g->targets[e];
+			if (comp[t] != comp[u])
+				continue;
+			uint64_t k = cursor[loc[t] / cm->rows]++;
+			if (fill) {
+				cm->row[k] = i;
+				cm->col[k] = loc[t];
+				cm->w[k] = g->weights[e];
+			}
+		}
+	}
+}
+
+static int cyc_build(const rn_graph *g, const rn_scc_labels *scc, uint32_t count,
+		     struct cyc_matrix *cm)
+{
+	uint32_t rows = count < cyc_rows_max ? count : cyc_rows_max;
+	if ((count - 1) / rows + 1 > CYC_MAX_BLOCKS)
+		rows = (count - 1) / CYC_MAX_BLOCKS + 1;
+	uint32_t blocks = (count - 1) / rows + 1;
+	uint64_t groups = (uint64_t)blocks * blocks;
+	*cm = (struct cyc_matrix){.count = count, .blocks = blocks, .rows = rows};
+	uint32_t n = g->n, *loc = rn_malloc_array(n, sizeof *loc);
+	uint32_t *node = rn_malloc_array(count, sizeof *node);
+	cm->label = rn_malloc_array(count, sizeof *cm->label);
+	cm->group = rn_calloc(groups + 1, sizeof *cm->group);
+	uint64_t *cursor = rn_malloc_array(groups, sizeof *cursor);
+	int rc = RN_ENOMEM;
+	if (!loc || !node || !cm->label || !cm->group || !cursor)
+		goto out;
+	for (uint32_t v = 0, i = 0; v < n; v++) {
+		loc[v] = scc->sizes[scc->comp[v]] > 1 ? i : UINT32_MAX;
+		if (loc[v] != UINT32_MAX) {
+			node[i] = v;
+			cm->label[i++] = scc->comp[v];
+		}
+	}
+	/* Row blocks own their groups (row-major), so each is counted and filled by one thread
+	 * in row order: the layout does not depend on the thread count. */
+#pragma omp parallel for schedule(dynamic, 1)
+	for (int64_t r = 0; r < (int64_t)blocks; r++)
+		cyc_rows(g, scc->comp, loc, node, cm, (uint32_t)r, cm->group + 1 + r * blocks, false);
+	for (uint64_t k = 0; k < groups; k++)
+		cm->group[k + 1] += cm->group[k];
+	uint64_t m = cm->group[groups];
+	memcpy(cursor, cm->group, groups * sizeof *cursor);
+	cm->row = rn_malloc_array(m ? m : 1, sizeof *cm->row);
+	cm->col = rn_malloc_array(m ? m : 1, sizeof *cm->col);
+	cm->w = rn_malloc_array(m ? m : 1, sizeof *cm->w);
+	if (!cm->row || !cm->col || !cm->w)
+		goto out;
+#pragma omp parallel for schedule(dynamic, 1)
+	for (int64_t r = 0; r < (int64_t)blocks; r++)
+		cyc_rows(g, scc->comp, loc, node, cm, (uint32_t)r, cursor + r * blocks, true);
+	rc = RN_OK;
+out:
+	rn_free(loc);
+	rn_free(node);
+	rn_free(cursor);
+	return rc;
+}
+
+/* y = (A_C + I) x over the local rows, 0 where x is 0.  Each row is summed by one thread,
+ * x_i first and then its edges in CSR order (the groups of its block in column order), as a
+ * pass over the graph's rows would: the same bits on any number of threads. */
+static void cyc_product(const struct cyc_matrix *cm, const double *x, double *y)
+{
+	uint32_t blocks = cm->blocks;
+#pragma omp parallel for schedule(dynamic, 1)
+	for (int64_t r = 0; r < (int64_t)blocks; r++) {
+		uint32_t lo = (uint32_t)r * cm->rows;
+		uint32_t hi = cm->count - lo > cm->rows ? lo + cm->rows : cm->count;
+		memcpy(y + lo, x + lo, (size_t)(hi - lo) * sizeof *y);
+		for (uint64_t grp = (uint64_t)r * blocks; grp < (uint64_t)(r + 1) * blocks; grp++)
+			for (uint64_t e = cm->group[grp]; e < cm->group[grp + 1]; e++)
+				y[cm->row[e]] += (double)cm->w[e] * x[cm->col[e]];
+		for (uint32_t i = lo; i < hi; i++)
+			if (x[i] == 0.0)
+				y[i] = 0.0;
+	}
+}
+
 static int spectral_bounds(const rn_graph *g, const rn_scc_labels *scc,
 			   const struct bounds_plan *plan, struct bounds *out, rn_error *err)
 {
@@ -52,65 +176,43 @@ static int spectral_bounds(const rn_graph *g, const rn_scc_labels *scc,
 			return rc;
 		scc = &own;
 	}
-	const uint32_t *comp = scc->comp, *sizes = scc->sizes, count = scc->count;
-	uint32_t cyclic = 0;
+	const uint32_t *sizes = scc->sizes, count = scc->count;
+	uint32_t cyclic = 0; /* nodes in cyclic components */
 	for (uint32_t k = 0; k < count; k++)
-		cyclic += sizes[k] > 1;
+		cyclic += sizes[k] > 1 ? sizes[k] : 0;
 	double *x = NULL, *y = NULL, *block_min = NULL;
-	uint8_t *inside = NULL;
+	struct cyc_matrix cm = {0};
 	if (cyclic == 0)
 		goto out; /* acyclic: A is nilpotent, lambda_max = 0 */
-	x = rn_malloc_array(n, sizeof *x);
-	y = rn_malloc_array(n, sizeof *y);
+	x = rn_malloc_array(cyclic, sizeof *x);
+	y = rn_malloc_array(cyclic, sizeof *y);
 	block_min = rn_malloc_array(count, sizeof *block_min);
-	inside = rn_malloc_array(g->m ? g->m : 1, sizeof *inside);
-	if (!x || !y || !block_min || !inside) {
+	if (!x || !y || !block_min || cyc_build(g, scc, cyclic, &cm) != RN_OK) {
 		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
 		goto out;
 	}
-	for (uint32_t v = 0; v < n; v++)
-		x[v] = sizes[comp[v]] > 1 ? 1.0 : 0.0;
-	/* Which edges stay inside their component, one byte each, read in row order by every
-	 * product below instead of comp[] of every target at random (0.31 -> 0.26 s a product
-	 * at 1e7). */
-#pragma omp parallel for schedule(dynamic, 4096)
-	for (int64_t uu = 0; uu < (int64_t)n; uu++) {
-		uint32_t u = (uint32_t)uu;
-		for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++)
-			inside[e] = comp[g->targets[e]] == comp[u];
-	}
+	for (uint32_t i = 0; i < cyclic; i++)
+		x[i] = 1.0;
+	const uint32_t *label = cm.label;
 	double lo = 0.0, hi = INFINITY, decide = plan->decide;
 	bool chosen = false;
 	for (uint32_t done = 1; done <= plan->max_products; done++) {
-		/* y = (A_C + I) x restricted to edges inside one component; one thread per row,
-		 * and the maxima and minima below are exact, so the bounds do not depend on the
-		 * thread count. */
-#pragma omp parallel for schedule(dynamic, 4096)
-		for (int64_t uu = 0; uu < (int64_t)n; uu++) {
-			uint32_t u = (uint32_t)uu;
-			if (x[u] == 0.0) {
-				y[u] = 0.0;
-				continue;
-			}
-			double sum = x[u];
-			for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++)
-				if (inside[e])
-					sum += (double)g->weights[e] * x[g->targets[e]];
-			y[u] = sum;
-		}
+		/* The maxima and minima below are exact, so the bounds do not depend on the thread
+		 * count either. */
+		cyc_product(&cm, x, y);
 		for (uint32_t k = 0; k < count; k++)
 			block_min[k] = INFINITY;
 		double max_ratio = 0.0, max_y = 0.0;
-		for (uint32_t u = 0; u < n; u++) {
-			if (x[u] == 0.0)
+		for (uint32_t i = 0; i < cyclic; i++) {
+			if (x[i] == 0.0)
 				continue;
-			double r = y[u] / x[u];
+			double r = y[i] / x[i];
 			if (r > max_ratio)
 				max_ratio = r;
-			if (r < block_min[comp[u]])
-				block_min[comp[u]] = r;
-			if (y[u] > max_y)
-				max_y = y[u];
+			if (r < block_min[label[i]])
+				block_min[label[i]] = r;
+			if (y[i] > max_y)
+				max_y = y[i];
 		}
 		double best_min = 0.0;
 		for (uint32_t k = 0; k < count; k++)
@@ -125,8 +227,8 @@ static int spectral_bounds(const rn_graph *g, const rn_scc_labels *scc,
 					  "power iteration lost its vector");
 			goto out;
 		}
-		for (uint32_t u = 0; u < n; u++)
-			x[u] = y[u] / max_y;
+		for (uint32_t i = 0; i < cyclic; i++)
+			x[i] = y[i] / max_y;
 		bool met = hi - lo <= plan->rel_gap * hi, below = decide > 0.0 && hi < decide;
 		bool above = !(decide > 0.0) || lo >= decide;
 		if (!chosen && (met || below || above)) {
@@ -145,7 +247,7 @@ out:
 	rn_free(x);
 	rn_free(y);
 	rn_free(block_min);
-	rn_free(inside);
+	cyc_free(&cm);
 	return rc;
 }
 
