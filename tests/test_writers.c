@@ -86,6 +86,94 @@ static void test_format_double(void)
 	}
 }
 
+/* The rule rn_format_double implements, done literally: the first of "%.15g", "%.16g" and
+ * "%.17g" that strtod reads back to x (zero and non-finite values: test_format_double). */
+static void literal_format(char *buf, double x)
+{
+	if (!isfinite(x) || x == 0) {
+		rn_format_double(buf, x);
+		return;
+	}
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(buf, RN_NUMBER_MAX, "%.*g", digits, x);
+		if (digits == 17 || strtod(buf, NULL) == x)
+			return;
+	}
+}
+
+static uint64_t xorshift(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+/* rn_format_double takes the digits from one "%.16e" and decides most round trips without
+ * strtod: it must give the literal rule's bytes on every kind of double: random bit patterns
+ * (every exponent, subnormals), values drawn uniformly from [0, 1) and from scores' ranges,
+ * short decimals (k / 10^j: 15-digit forms), their neighbours one ulp away, the doubles
+ * around powers of two and of ten, and values whose dropped digits are exactly 5 or 50. */
+static void test_format_double_rule(void)
+{
+	char got[RN_NUMBER_MAX], want[RN_NUMBER_MAX];
+	uint64_t state = 0x9e3779b97f4a7c15ull, mismatches = 0, tried = 0;
+	for (int i = 0; i < 1500000; i++) {
+		uint64_t r = xorshift(&state);
+		double x;
+		switch (i % 6) {
+		case 0:
+			memcpy(&x, &r, sizeof x);
+			break;
+		case 1:
+			x = (double)(r >> 11) * 0x1p-53;
+			break;
+		case 2:
+			x = ldexp((double)(r >> 11) * 0x1p-53, (int)(r % 80) - 40);
+			break;
+		case 3:
+			x = (double)(r % 100000000) / pow(10.0, (double)(r >> 60));
+			break;
+		case 4: {
+			double base = (double)(r % 1000000) / 1000.0;
+			x = nextafter(base, (r >> 63) ? INFINITY : -INFINITY);
+			break;
+		}
+		default: {
+			double p = (r & 1) ? ldexp(1.0, (int)(r % 2000) - 1000)
+					   : pow(10.0, (double)((int)(r % 600) - 300));
+			x = (r >> 62) == 0 ? p : (r >> 62) == 1 ? nextafter(p, 0) : nextafter(p, INFINITY);
+			break;
+		}
+		}
+		if ((r >> 32) & 1)
+			x = -x;
+		rn_format_double(got, x);
+		literal_format(want, x);
+		tried++;
+		if (strcmp(got, want) != 0 && mismatches++ < 5)
+			fprintf(stderr, "format %.17g: got %s, want %s\n", x, got, want);
+	}
+	/* Exact midpoints in the last dropped digits: 0.5 and 0.05 units of the 16th / 15th. */
+	const double ties[] = {1.0000000000000005, 1.00000000000000050, 0.123456789012345650,
+			       2.5e-300, 9.9999999999999995, 999999999999999.5, 1e16 + 2,
+			       4503599627370496.5, 0.30000000000000004, 1.7976931348623157e308,
+			       2.2250738585072014e-308, 4.9406564584124654e-324};
+	for (size_t k = 0; k < sizeof ties / sizeof ties[0]; k++)
+		for (int step = -3; step <= 3; step++) {
+			double x = ties[k];
+			for (int s = 0; s < (step < 0 ? -step : step); s++)
+				x = nextafter(x, step < 0 ? 0 : INFINITY);
+			rn_format_double(got, x);
+			literal_format(want, x);
+			tried++;
+			if (strcmp(got, want) != 0 && mismatches++ < 10)
+				fprintf(stderr, "format %.17g: got %s, want %s\n", x, got, want);
+		}
+	CHECK(tried > 1500000);
+	CHECK_INT(mismatches, 0);
+}
+
 static void test_json(void)
 {
 	FILE *f = tmpfile();
@@ -659,6 +747,7 @@ static void test_fingerprint(void)
 int main(void)
 {
 	test_format_double();
+	test_format_double_rule();
 	test_json();
 	test_csv();
 	test_cells();
