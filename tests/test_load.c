@@ -626,6 +626,126 @@ static void test_allocation_failures(void)
 /* Enough rows for many interning batches: the ids come out in first-seen order, the same with
  * the interning on a second thread as on one; an error in a late batch names its line and
  * leaves nothing behind. */
+/* Text of n rows built by row(i, buf) after a header; the caller frees it. */
+static char *rows_text(const char *header, uint32_t n, void (*row)(uint32_t, char *))
+{
+	size_t cap = strlen(header) + 2 + (size_t)n * 64, used = 0;
+	char *text = malloc(cap), line[64];
+	used += (size_t)snprintf(text, cap, "%s\n", header);
+	for (uint32_t i = 0; i < n; i++) {
+		row(i, line);
+		used += (size_t)snprintf(text + used, cap - used, "%s\n", line);
+	}
+	return text;
+}
+
+enum { KNOWN = 9000, PIPED_ROWS = 12000 };
+static uint32_t bad_id_row = UINT32_MAX, bad_value_row = UINT32_MAX, short_row = UINT32_MAX;
+
+static void customer_row(uint32_t i, char *buf)
+{
+	snprintf(buf, 64, "k%u", i);
+}
+
+/* Referral i: k(i*7 % KNOWN) referred k(i % KNOWN), with the planted faults. */
+static void referral_row(uint32_t i, char *buf)
+{
+	if (i == short_row)
+		snprintf(buf, 64, "k1");
+	else
+		snprintf(buf, 64, "k%u,%s%u,%s", i * 7 % KNOWN, i == bad_id_row ? "nobody" : "k",
+			 i % KNOWN, i == bad_value_row ? "x" : "2");
+}
+
+static void transaction_row(uint32_t i, char *buf)
+{
+	snprintf(buf, 64, "%s%u,2024-01-01,%s", i == bad_id_row ? "nobody" : "k", i * 13 % KNOWN,
+		 i == bad_value_row ? "-1" : "5");
+}
+
+/* Loads the referrals (or transactions) with the planted faults after the customers, and
+ * returns the formatted error ("" when the load succeeded). */
+static const char *piped_load(loader load, const rn_load_options *opt, rn_dataset *ds)
+{
+	char *customers = rows_text("customer", KNOWN, customer_row);
+	char *text = load == rn_load_referrals
+			 ? rows_text("referrer,referred,weight", PIPED_ROWS, referral_row)
+			 : rows_text("customer,date,amount", PIPED_ROWS, transaction_row);
+	rn_error err;
+	rn_error_clear(&err);
+	CHECK_INT(rn_dataset_init(ds), RN_OK);
+	CHECK_INT(rn_load_customers(ds, file("c.csv", customers), NULL, &err), RN_OK);
+	int rc = load(ds, file("t.csv", text), opt, &err);
+	free(customers);
+	free(text);
+	return rc == RN_OK ? "" : formatted(&err);
+}
+
+/* Planted faults (row numbers from 0; line = row + 2) and the error each load must give. */
+static const struct fault {
+	loader load;
+	uint32_t id, value, short_row;
+	const char *want;
+} faults[] = {
+    /* the unknown id first, a bad weight three rows later (same batch) */
+    {rn_load_referrals, 5000, 5003, UINT32_MAX,
+     "t.csv:5002:7: column 'referred': customer 'nobody5000' is not in the customers table"},
+    /* the unknown id first, a short row in the next batch */
+    {rn_load_referrals, 5000, UINT32_MAX, 8200,
+     "t.csv:5002:7: column 'referred': customer 'nobody5000' is not in the customers table"},
+    /* the last row of a batch, alone */
+    {rn_load_referrals, 4095, UINT32_MAX, UINT32_MAX,
+     "t.csv:4097:7: column 'referred': customer 'nobody4095' is not in the customers table"},
+    /* a bad value before the unknown id */
+    {rn_load_referrals, 4095, 100, UINT32_MAX,
+     "t.csv:102:11: column 'weight': expected a finite number > 0, found 'x'"},
+    /* transactions: the unknown customer, then a negative amount */
+    {rn_load_transactions, 7000, 7002, UINT32_MAX,
+     "t.csv:7002:1: column 'customer': customer 'nobody1000' is not in the customers table"},
+    /* in the last, partial batch */
+    {rn_load_transactions, PIPED_ROWS - 1, UINT32_MAX, UINT32_MAX,
+     "t.csv:12001:1: column 'customer': customer 'nobody2987' is not in the customers table"},
+};
+
+/* With a customers table the ids of referrals and transactions are looked up in batches on
+ * a second thread (the pipe), so an unknown id is found after later rows were read: the error
+ * must still be the first bad row's, at its own line and column, on 1 and 2 threads, and the
+ * ids those of a row-by-row lookup (on_error: skip takes that path). */
+static void test_lookup_pipe(void)
+{
+	rn_load_options skip;
+	memset(&skip, 0, sizeof skip);
+	skip.skip_bad_rows = true;
+	for (int threads = 1; threads <= 2; threads++) {
+		omp_set_num_threads(threads);
+		rn_dataset a, b;
+		CHECK_STR(piped_load(rn_load_referrals, NULL, &a), "");
+		CHECK_STR(piped_load(rn_load_referrals, &skip, &b), "");
+		CHECK_INT(a.referrals.count, PIPED_ROWS);
+		CHECK(memcmp(a.referrals.referrer, b.referrals.referrer, PIPED_ROWS * 4) == 0 &&
+		      memcmp(a.referrals.referred, b.referrals.referred, PIPED_ROWS * 4) == 0);
+		CHECK_STR(id_of(&a, a.referrals.referred[PIPED_ROWS - 1]), "k2999");
+		rn_dataset_free(&a);
+		rn_dataset_free(&b);
+		CHECK_STR(piped_load(rn_load_transactions, NULL, &a), "");
+		CHECK_STR(piped_load(rn_load_transactions, &skip, &b), "");
+		CHECK(a.transactions.count == PIPED_ROWS &&
+		      memcmp(a.transactions.customer, b.transactions.customer, PIPED_ROWS * 4) == 0);
+		rn_dataset_free(&a);
+		rn_dataset_free(&b);
+		for (size_t k = 0; k < sizeof faults / sizeof faults[0]; k++) {
+			const struct fault *f = &faults[k];
+			bad_id_row = f->id, bad_value_row = f->value, short_row = f->short_row;
+			CHECK_STR(piped_load(f->load, NULL, &a), f->want);
+			CHECK_INT(f->load == rn_load_referrals ? a.referrals.count
+							       : a.transactions.count,
+				  0);
+			rn_dataset_free(&a);
+		}
+		bad_id_row = bad_value_row = short_row = UINT32_MAX;
+	}
+}
+
 static void test_many_rows(void)
 {
 	enum { ROWS = 30000, REFERRERS = 5000 };
@@ -708,6 +828,7 @@ int main(void)
 	test_spend();
 	test_allocation_failures();
 	test_many_rows();
+	test_lookup_pipe();
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
 	CHECK_INT(system(cmd), 0);

@@ -96,6 +96,10 @@ bool rn_csv_can_resume(const rn_csv *csv);
  * "file:line:col: column 'name': <message>".  Returns RN_EDATA. */
 int rn_csv_field_error(const rn_csv *csv, uint32_t index, rn_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same for a field of an earlier record, at the line and column rn_csv_field_line and
+ * rn_csv_field_column gave then. */
+int rn_csv_error_at(const rn_csv *csv, uint32_t index, uint64_t line, uint64_t column,
+		    rn_error *err, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* ---- Value parsing --------------------------------------------------------------------- */
 
@@ -136,6 +140,11 @@ int rn_interner_intern_many(rn_interner *in, const char *const *strings, const u
 			    size_t count, uint32_t *ids, size_t *done);
 /* Returns true and sets *id when present. */
 bool rn_interner_find(const rn_interner *in, const char *s, size_t len, uint32_t *id);
+/* As count calls of rn_interner_find, with the misses overlapped as in intern_many: ids[k] is
+ * the index of strings[k], or RN_ID_NONE when absent. */
+#define RN_ID_NONE UINT32_MAX
+void rn_interner_find_many(const rn_interner *in, const char *const *strings,
+			   const uint32_t *lens, size_t count, uint32_t *ids);
 uint32_t rn_interner_count(const rn_interner *in);
 /* The string for an id (NUL-terminated in the arena); *len may be NULL. */
 const char *rn_interner_string(const rn_interner *in, uint32_t id, size_t *len);

@@ -740,17 +740,35 @@ uint64_t rn_csv_record_line(const rn_csv *c)
 	return c->rec_line;
 }
 
-int rn_csv_field_error(const rn_csv *c, uint32_t index, rn_error *err, const char *fmt, ...)
+static int error_at(const rn_csv *c, uint32_t index, uint64_t line, uint64_t column,
+		    rn_error *err, const char *fmt, va_list ap)
 {
 	if (!err)
 		return RN_EDATA;
-	va_list ap;
-	va_start(ap, fmt);
 	rn_error_setv(err, RN_EDATA, NULL, 0, 0, fmt, ap);
-	va_end(ap);
 	char message[RN_ERROR_MSG_MAX];
 	memcpy(message, err->message, sizeof message);
 	const char *name = index < c->nheaders ? c->headers[index] : "?";
-	return rn_error_set(err, RN_EDATA, rn_source_name(c->src), rn_csv_field_line(c, index),
-			    rn_csv_field_column(c, index), "column '%s': %s", name, message);
+	return rn_error_set(err, RN_EDATA, rn_source_name(c->src), line, column,
+			    "column '%s': %s", name, message);
+}
+
+int rn_csv_field_error(const rn_csv *c, uint32_t index, rn_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = error_at(c, index, rn_csv_field_line(c, index), rn_csv_field_column(c, index), err,
+			  fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int rn_csv_error_at(const rn_csv *c, uint32_t index, uint64_t line, uint64_t column,
+		    rn_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = error_at(c, index, line, column, err, fmt, ap);
+	va_end(ap);
+	return rc;
 }

@@ -346,6 +346,42 @@ int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id,
  * the probe pass reaches them. */
 #define INTERN_BATCH 64
 
+/* Hashes strings[0..k) into hashes[] and prefetches what their probes will read: first the
+ * home slots, then, where a slot's tag matches, the record the probe compares. */
+static void prefetch_probes(const rn_interner *in, const char *const *strings,
+			    const uint32_t *lens, size_t k, uint64_t *hashes)
+{
+	for (size_t i = 0; i < k; i++) {
+		hashes[i] = hash_id(strings[i], lens[i]);
+		__builtin_prefetch(&in->slots[hashes[i] & in->mask]);
+	}
+	for (size_t i = 0; i < k; i++) {
+		uint64_t slot = in->slots[hashes[i] & in->mask];
+		if (slot && slot >> OFFSET_BITS == hashes[i] >> OFFSET_BITS)
+			__builtin_prefetch(in->arena + (slot & OFFSET_MASK));
+	}
+}
+
+void rn_interner_find_many(const rn_interner *in, const char *const *strings,
+			   const uint32_t *lens, size_t count, uint32_t *ids)
+{
+	uint64_t hashes[INTERN_BATCH];
+	for (size_t start = 0; start < count; start += INTERN_BATCH) {
+		size_t k = count - start < INTERN_BATCH ? count - start : INTERN_BATCH;
+		if (!in->slots) {
+			for (size_t i = 0; i < k; i++)
+				ids[start + i] = RN_ID_NONE;
+			continue;
+		}
+		prefetch_probes(in, strings + start, lens + start, k, hashes);
+		for (size_t i = 0; i < k; i++) {
+			uint64_t slot = in->slots[probe(in, hashes[i], strings[start + i],
+							lens[start + i])];
+			ids[start + i] = slot ? slot_id(in, slot) : RN_ID_NONE;
+		}
+	}
+}
+
 int rn_interner_intern_many(rn_interner *in, const char *const *strings, const uint32_t *lens,
 			    size_t count, uint32_t *ids, size_t *done)
 {
@@ -356,16 +392,7 @@ int rn_interner_intern_many(rn_interner *in, const char *const *strings, const u
 		return RN_EINTERNAL;
 	for (size_t start = 0; start < count; start += INTERN_BATCH) {
 		size_t k = count - start < INTERN_BATCH ? count - start : INTERN_BATCH;
-		for (size_t i = 0; i < k; i++) {
-			hashes[i] = hash_id(strings[start + i], lens[start + i]);
-			__builtin_prefetch(&in->slots[hashes[i] & in->mask]);
-		}
-		/* Second stage: where the tag matches, fetch the record the probe compares. */
-		for (size_t i = 0; i < k; i++) {
-			uint64_t slot = in->slots[hashes[i] & in->mask];
-			if (slot && slot >> OFFSET_BITS == hashes[i] >> OFFSET_BITS)
-				__builtin_prefetch(in->arena + (slot & OFFSET_MASK));
-		}
+		prefetch_probes(in, strings + start, lens + start, k, hashes);
 		for (size_t i = 0; i < k; i++) {
 			int rc = intern_hashed(in, hashes[i], strings[start + i], lens[start + i],
 					       &ids[start + i], NULL);

@@ -330,18 +330,25 @@ static int already_loaded(const char *path, const char *table, rn_error *err)
 
 /* ---- Referrals -------------------------------------------------------------------------- */
 
-/* Rows whose ids are interned together.  The interner's cost is cache misses, two per id;
+/* Rows whose ids are resolved together.  The interner's cost is cache misses, two per id;
  * handing it a batch lets it issue the misses of many ids before waiting for any
- * (rn_interner_intern_many).  The id bytes of a batch are copied into a buffer of the batch
- * because the CSV reader's fields do not outlive the next row.
+ * (rn_interner_intern_many, rn_interner_find_many).  The id bytes of a batch are copied into
+ * a buffer of the batch because the CSV reader's fields do not outlive the next row.
  *
- * With two or more threads the interning runs on a second thread while this one reads and
+ * With two or more threads the ids are resolved on a second thread while this one reads and
  * checks the next batch (struct id_pipe): on the 1e7 benchmark file the two halves cost about
- * the same (4.6 s interning, 4.4 s reading).  Batches are interned one at a time in file
+ * the same (4.6 s interning, 4.4 s reading).  Batches are resolved one at a time in file
  * order, so the indices (first-seen order) are the same on any number of threads.  Only the
- * interning thread touches the interner while the file is read; the table's arrays, which
- * grow (move) as rows arrive, are written only by this thread, when it collects a batch. */
+ * resolving thread touches the interner while the file is read; the tables' arrays, which
+ * grow (move) as rows arrive, are written only by this thread, when it collects a batch.
+ *
+ * Ids are interned, or, where a customers table limits them to its own, looked up.  An id
+ * found missing then is reported at its own row and column, saved with the batch; and since
+ * the rows after it were read meanwhile, a bad row among those is reported only after the
+ * pipe has given up the ids before it (pipe_earlier_error): the first bad row is the one
+ * reported, as when each id was looked up as its row was read. */
 #define ID_BATCH_ROWS 4096
+#define ID_BATCH_IDS (2 * ID_BATCH_ROWS)
 
 struct id_batch {
 	uint32_t rows;              /* rows waiting for their ids */
@@ -351,49 +358,70 @@ struct id_batch {
 	char *text;
 	int rc;                     /* of the interning */
 	uint32_t created;           /* ids the interning added */
-	uint32_t start[2 * ID_BATCH_ROWS], len[2 * ID_BATCH_ROWS];
-	const char *ptr[2 * ID_BATCH_ROWS];
-	uint32_t ids[2 * ID_BATCH_ROWS];
+	uint32_t start[ID_BATCH_IDS], len[ID_BATCH_IDS];
+	const char *ptr[ID_BATCH_IDS];
+	uint32_t ids[ID_BATCH_IDS];
+	uint64_t at_line[ID_BATCH_IDS], at_column[ID_BATCH_IDS]; /* of each id (lookups only) */
 };
 
-static int batch_add(struct id_batch *b, rn_field referrer, rn_field referred)
+/* Two batches: one being filled, one handed to the resolving thread (or, on one thread,
+ * resolved on the spot). */
+struct id_pipe {
+	struct id_batch *batch[2]; /* [0] being filled, [1] handed over */
+	bool handed;               /* batch[1] holds rows not collected yet */
+	rn_interner *ids;
+	uint32_t per_row;          /* ids per row: 2 (referrer, referred) or 1 (customer) */
+	int cols[2];               /* their CSV columns */
+	bool lookup;               /* find the ids instead of interning them */
+	bool failed;               /* a collected batch gave the load's error */
+	/* called with each batch collected, to store its ids in the table */
+	void (*store)(void *ctx, const struct id_batch *b);
+	void *store_ctx;
+	bool threaded;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct id_batch *job; /* guarded by lock: handed over and not resolved yet */
+	bool stop;            /* guarded by lock */
+};
+
+/* Appends the current row's ids (fields at the pipe's columns) to the batch being filled. */
+static int batch_add(struct id_pipe *p, const rn_csv *csv, uint64_t row)
 {
-	if (rn_grow((void **)&b->text, &b->cap, b->used + referrer.len + referred.len, 1))
-		return RN_ENOMEM;
-	rn_field f[2] = {referrer, referred};
-	for (int i = 0; i < 2; i++) {
-		uint32_t k = 2 * b->rows + (uint32_t)i;
+	struct id_batch *b = p->batch[0];
+	if (b->rows == 0)
+		b->first_row = row;
+	for (uint32_t i = 0; i < p->per_row; i++) {
+		rn_field f = rn_csv_field(csv, (uint32_t)p->cols[i]);
+		if (rn_grow((void **)&b->text, &b->cap, b->used + f.len, 1))
+			return RN_ENOMEM;
+		uint32_t k = p->per_row * b->rows + i;
 		b->start[k] = (uint32_t)b->used;
-		b->len[k] = (uint32_t)f[i].len;
-		memcpy(b->text + b->used, f[i].ptr, f[i].len);
-		b->used += f[i].len;
+		b->len[k] = (uint32_t)f.len;
+		memcpy(b->text + b->used, f.ptr, f.len);
+		b->used += f.len;
+		if (p->lookup) {
+			b->at_line[k] = rn_csv_field_line(csv, (uint32_t)p->cols[i]);
+			b->at_column[k] = rn_csv_field_column(csv, (uint32_t)p->cols[i]);
+		}
 	}
 	b->rows++;
 	return RN_OK;
 }
 
-static void batch_intern(struct id_batch *b, rn_interner *ids)
+static void batch_resolve(const struct id_pipe *p, struct id_batch *b)
 {
-	uint32_t n = 2 * b->rows, before = rn_interner_count(ids);
+	uint32_t n = p->per_row * b->rows, before = rn_interner_count(p->ids);
 	for (uint32_t k = 0; k < n; k++)
 		b->ptr[k] = b->text + b->start[k];
-	b->rc = rn_interner_intern_many(ids, b->ptr, b->len, n, b->ids, NULL);
-	b->created = rn_interner_count(ids) - before;
+	if (p->lookup) {
+		rn_interner_find_many(p->ids, b->ptr, b->len, n, b->ids);
+		b->rc = RN_OK;
+	} else {
+		b->rc = rn_interner_intern_many(p->ids, b->ptr, b->len, n, b->ids, NULL);
+	}
+	b->created = rn_interner_count(p->ids) - before;
 }
-
-/* Two batches: one being filled, one handed to the interning thread (or, on one thread,
- * interned on the spot). */
-struct id_pipe {
-	struct id_batch *batch[2]; /* [0] being filled, [1] handed over */
-	bool handed;               /* batch[1] holds rows not collected yet */
-	rn_interner *ids;
-	bool threaded;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct id_batch *job; /* guarded by lock: handed over and not interned yet */
-	bool stop;            /* guarded by lock */
-};
 
 static void *pipe_worker(void *arg)
 {
@@ -406,7 +434,7 @@ static void *pipe_worker(void *arg)
 			break;
 		struct id_batch *b = p->job;
 		pthread_mutex_unlock(&p->lock);
-		batch_intern(b, p->ids);
+		batch_resolve(p, b);
 		pthread_mutex_lock(&p->lock);
 		p->job = NULL;
 		pthread_cond_broadcast(&p->cond);
@@ -436,12 +464,18 @@ static void pipe_close(struct id_pipe *p)
 	rn_free(p);
 }
 
-static struct id_pipe *pipe_open(rn_interner *ids)
+static struct id_pipe *pipe_open(rn_interner *ids, uint32_t per_row, const int *cols, bool lookup,
+				 void (*store)(void *, const struct id_batch *), void *store_ctx)
 {
 	struct id_pipe *p = rn_calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
 	p->ids = ids;
+	p->per_row = per_row;
+	memcpy(p->cols, cols, per_row * sizeof *cols);
+	p->lookup = lookup;
+	p->store = store;
+	p->store_ctx = store_ctx;
 	p->batch[0] = rn_calloc(1, sizeof *p->batch[0]);
 	p->batch[1] = rn_calloc(1, sizeof *p->batch[1]);
 	if (!p->batch[0] || !p->batch[1]) {
@@ -455,15 +489,15 @@ static struct id_pipe *pipe_open(rn_interner *ids)
 			pthread_cond_destroy(&p->cond);
 			pthread_mutex_destroy(&p->lock);
 		} else {
-			p->threaded = true; /* else everything is interned on this thread */
+			p->threaded = true; /* else everything is resolved on this thread */
 		}
 	}
 	return p;
 }
 
-/* Stores the node indices of the handed-over batch, once it is interned. */
-static int pipe_collect(struct id_pipe *p, rn_dataset *ds, rn_referrals *r, const rn_csv *csv,
-			rn_error *err)
+/* Stores the ids of the handed-over batch, once it is resolved; RN_EDATA at the first id a
+ * lookup did not find. */
+static int pipe_collect(struct id_pipe *p, const rn_csv *csv, rn_error *err)
 {
 	if (!p->handed)
 		return RN_OK;
@@ -474,26 +508,31 @@ static int pipe_collect(struct id_pipe *p, rn_dataset *ds, rn_referrals *r, cons
 		pthread_mutex_unlock(&p->lock);
 	}
 	p->handed = false;
+	p->failed = true; /* until the batch is stored */
 	struct id_batch *b = p->batch[1];
 	if (b->rc == RN_ENOMEM)
 		return rn_error_set(err, RN_ENOMEM, rn_csv_path(csv), b->line, 0, "out of memory");
 	if (b->rc != RN_OK)
 		return rn_error_set(err, RN_EDATA, rn_csv_path(csv), b->line, 0,
 				    "too many distinct ids (at most %u)", RN_MAX_NODES);
-	if (ds->has_customers)
-		r->created_customers += b->created;
-	for (uint32_t row = 0; row < b->rows; row++) {
-		r->referrer[b->first_row + row] = b->ids[2 * row];
-		r->referred[b->first_row + row] = b->ids[2 * row + 1];
-	}
+	for (uint32_t k = 0; p->lookup && k < p->per_row * b->rows; k++)
+		if (b->ids[k] == RN_ID_NONE) {
+			char found[FOUND_MAX + 4];
+			rn_field f = {b->text + b->start[k], b->len[k]};
+			return rn_csv_error_at(csv, (uint32_t)p->cols[k % p->per_row],
+					       b->at_line[k], b->at_column[k], err,
+					       "customer '%s' is not in the customers table",
+					       shown(f, found));
+		}
+	p->store(p->store_ctx, b);
+	p->failed = false;
 	return RN_OK;
 }
 
-/* Collects the batch handed over before and hands over the one just filled. */
-static int pipe_cycle(struct id_pipe *p, rn_dataset *ds, rn_referrals *r, const rn_csv *csv,
-		      rn_error *err)
+/* Collects the batch handed over before and hands over the one being filled. */
+static int pipe_cycle(struct id_pipe *p, const rn_csv *csv, rn_error *err)
 {
-	int rc = pipe_collect(p, ds, r, csv, err);
+	int rc = pipe_collect(p, csv, err);
 	if (rc != RN_OK)
 		return rc;
 	struct id_batch *b = p->batch[0];
@@ -504,7 +543,7 @@ static int pipe_cycle(struct id_pipe *p, rn_dataset *ds, rn_referrals *r, const 
 	b->line = rn_csv_record_line(csv);
 	p->handed = true;
 	if (!p->threaded) {
-		batch_intern(b, p->ids);
+		batch_resolve(p, b);
 		return RN_OK;
 	}
 	pthread_mutex_lock(&p->lock);
@@ -512,6 +551,57 @@ static int pipe_cycle(struct id_pipe *p, rn_dataset *ds, rn_referrals *r, const 
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	return RN_OK;
+}
+
+/* Adds the current row (at table index row) and hands the batch over when full. */
+static int pipe_add(struct id_pipe *p, const rn_csv *csv, uint64_t row, rn_error *err)
+{
+	if (batch_add(p, csv, row) != RN_OK)
+		return rn_error_set(err, RN_ENOMEM, rn_csv_path(csv), rn_csv_record_line(csv), 0,
+				    "out of memory");
+	return p->batch[0]->rows == ID_BATCH_ROWS ? pipe_cycle(p, csv, err) : RN_OK;
+}
+
+/* After the last row: every batch resolved and stored. */
+static int pipe_finish(struct id_pipe *p, const rn_csv *csv, rn_error *err)
+{
+	int rc = p->batch[0]->rows ? pipe_cycle(p, csv, err) : RN_OK;
+	return rc == RN_OK ? pipe_collect(p, csv, err) : rc;
+}
+
+/* A load about to fail with rc at the current row: when ids are looked up, an earlier row's
+ * id may still be in the pipe and missing, and that row is the first bad one.  (An error the
+ * pipe gave already is the earliest.) */
+static int pipe_earlier_error(struct id_pipe *p, const rn_csv *csv, int rc, rn_error *err)
+{
+	if (!p || !p->lookup || rc == RN_OK || p->failed)
+		return rc;
+	rn_error earlier;
+	rn_error_clear(&earlier);
+	if (pipe_finish(p, csv, &earlier) == RN_EDATA) {
+		*err = earlier;
+		return RN_EDATA;
+	}
+	return rc;
+}
+
+/* How the referrals and transactions store their collected ids. */
+static void store_referrals(void *ctx, const struct id_batch *b)
+{
+	rn_dataset *ds = ctx;
+	rn_referrals *r = &ds->referrals;
+	if (ds->has_customers)
+		r->created_customers += b->created;
+	for (uint32_t row = 0; row < b->rows; row++) {
+		r->referrer[b->first_row + row] = b->ids[2 * row];
+		r->referred[b->first_row + row] = b->ids[2 * row + 1];
+	}
+}
+
+static void store_transactions(void *ctx, const struct id_batch *b)
+{
+	rn_transactions *t = ctx;
+	memcpy(t->customer + b->first_row, b->ids, b->rows * sizeof *b->ids);
 }
 
 int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *opt,
@@ -556,10 +646,13 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 	rc = grow_table(arrays, narrays, &r->capacity, 1, UINT64_MAX);
 	if (rc != RN_OK)
 		goto out_of_memory;
-	/* Every id is interned unless a customers table limits them to its own: then each id is
-	 * looked up row by row, so that an unknown one is reported at its row. */
-	bool batched = !ds->has_customers || opt->create_missing;
-	if (batched && !(pipe = pipe_open(ds->ids)))
+	/* Every id is interned unless a customers table limits them to its own: then looked up,
+	 * through the pipe too, except under on_error: skip, where a row with an unknown id is
+	 * dropped as it is read. */
+	bool lookup = ds->has_customers && !opt->create_missing;
+	bool piped = !lookup || !opt->skip_bad_rows;
+	if (piped && !(pipe = pipe_open(ds->ids, 2, (int[]){c_referrer, c_referred}, lookup,
+					 store_referrals, ds)))
 		goto out_of_memory;
 
 	while ((rc = next_row(ds, csv, opt, &r->skipped_rows, err)) == 1) {
@@ -580,7 +673,7 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 		if (rc == RN_OK && c_date >= 0)
 			rc = parse_date(csv, c_date, rn_csv_field(csv, (uint32_t)c_date), opt, true,
 					&date, err);
-		if (rc == RN_OK && !batched) {
+		if (rc == RN_OK && !piped) {
 			bool pending;
 			rc = find_customer(ds, csv, c_referrer, referrer, opt, &u, &pending, err);
 			if (rc == RN_OK)
@@ -597,14 +690,8 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 		if (rc != RN_OK)
 			goto out_of_memory;
 		uint64_t row = r->count++;
-		if (batched) {
-			struct id_batch *batch = pipe->batch[0];
-			if (batch->rows == 0)
-				batch->first_row = row;
-			if (batch_add(batch, referrer, referred) != RN_OK)
-				goto out_of_memory;
-			if (batch->rows == ID_BATCH_ROWS &&
-			    (rc = pipe_cycle(pipe, ds, r, csv, err)) != RN_OK)
+		if (piped) {
+			if ((rc = pipe_add(pipe, csv, row, err)) != RN_OK)
 				goto done;
 		} else {
 			r->referrer[row] = u;
@@ -619,10 +706,8 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 		if (r->reward)
 			r->reward[row] = reward;
 	}
-	if (rc == RN_OK && pipe && pipe->batch[0]->rows)
-		rc = pipe_cycle(pipe, ds, r, csv, err);
 	if (rc == RN_OK && pipe)
-		rc = pipe_collect(pipe, ds, r, csv, err);
+		rc = pipe_finish(pipe, csv, err);
 	/* Give back the growth slack (up to a third of the arrays).  A failed shrink leaves the
 	 * old block, still valid; the table is complete and never grows again. */
 	if (rc == RN_OK && r->count > 0 && r->count < r->capacity) {
@@ -638,6 +723,7 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 out_of_memory:
 	rc = rn_error_set(err, RN_ENOMEM, path, rn_csv_record_line(csv), 0, "out of memory");
 done:
+	rc = pipe_earlier_error(pipe, csv, rc, err);
 	pipe_close(pipe);
 	/* A failed load leaves no half-filled rows behind (their ids may be unset). */
 	if (rc != RN_OK)
@@ -764,6 +850,7 @@ int rn_load_transactions(rn_dataset *ds, const char *path, const rn_load_options
 	rn_transactions *t = &ds->transactions;
 	if (ds->has_transactions || t->customer)
 		return already_loaded(path, "transactions", err);
+	struct id_pipe *pipe = NULL;
 	rn_csv *csv;
 	int rc = rn_csv_open(&csv, path, err);
 	if (rc != RN_OK)
@@ -789,6 +876,11 @@ int rn_load_transactions(rn_dataset *ds, const char *path, const rn_load_options
 	rc = grow_table(arrays, narrays, &t->capacity, 1, UINT64_MAX);
 	if (rc != RN_OK)
 		goto out_of_memory;
+	/* Ids limited to a customers table are looked up through the pipe, as the referrals'
+	 * (but row by row under on_error: skip, and where rows may create customers). */
+	if (ds->has_customers && !opt->create_missing && !opt->skip_bad_rows &&
+	    !(pipe = pipe_open(ds->ids, 1, &c_customer, true, store_transactions, t)))
+		goto out_of_memory;
 
 	while ((rc = next_row(ds, csv, opt, &t->skipped_rows, err)) == 1) {
 		rn_field id = rn_csv_field(csv, (uint32_t)c_customer);
@@ -806,7 +898,7 @@ int rn_load_transactions(rn_dataset *ds, const char *path, const rn_load_options
 		if (rc == RN_OK && c_margin >= 0)
 			rc = parse_number(csv, c_margin, rn_csv_field(csv, (uint32_t)c_margin),
 					  FINITE, &margin, err);
-		if (rc == RN_OK)
+		if (rc == RN_OK && !pipe)
 			rc = find_customer(ds, csv, c_customer, id, opt, &node, &pending, err);
 		if (rc != RN_OK) {
 			if (skip_bad(ds, rc, opt, &t->skipped_rows, err))
@@ -823,12 +915,16 @@ int rn_load_transactions(rn_dataset *ds, const char *path, const rn_load_options
 		if (rc != RN_OK)
 			goto out_of_memory;
 		uint64_t row = t->count++;
-		t->customer[row] = node;
+		if (pipe && (rc = pipe_add(pipe, csv, row, err)) != RN_OK)
+			goto done;
+		t->customer[row] = node; /* with a pipe, overwritten when its batch is stored */
 		t->date[row] = date;
 		t->amount[row] = amount;
 		if (t->margin)
 			t->margin[row] = margin;
 	}
+	if (rc == RN_OK && pipe)
+		rc = pipe_finish(pipe, csv, err);
 	if (rc == RN_OK)
 		ds->has_transactions = true;
 	goto done;
@@ -836,6 +932,11 @@ int rn_load_transactions(rn_dataset *ds, const char *path, const rn_load_options
 out_of_memory:
 	rc = rn_error_set(err, RN_ENOMEM, path, rn_csv_record_line(csv), 0, "out of memory");
 done:
+	rc = pipe_earlier_error(pipe, csv, rc, err);
+	pipe_close(pipe);
+	/* A failed load leaves no rows behind (with a pipe, their customers may be unset). */
+	if (rc != RN_OK)
+		t->count = 0;
 	rn_csv_close(csv);
 	return rc;
 }
