@@ -7,6 +7,7 @@
  * datasets/sample/analysis.yaml.
  */
 #include "check.h"
+#include "report/pipeline_internal.h"
 
 #include <refnet/graph.h>
 #include <refnet/report.h>
@@ -402,6 +403,50 @@ static void test_lambda_bracket(void)
 	free(summary);
 }
 
+static const double *sort_key;
+
+static int full_order(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	if (sort_key[a] != sort_key[b])
+		return sort_key[a] > sort_key[b] ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+/* rn_pl_top_influencers keeps a heap of the best `limit`: the same customers in the same order
+ * as the head of a full sort, with many ties (broken by index), for limits from 1 to beyond n,
+ * on scores in random, ascending and descending order. */
+static void test_top_influencers(void)
+{
+	enum { N = 5000 };
+	double *key = malloc(N * sizeof *key);
+	uint32_t *all = malloc(N * sizeof *all);
+	uint64_t state = 12345;
+	uint32_t limits[] = {1, 2, 10, 25, 1000, N, N + 7};
+	for (int shape = 0; shape < 3; shape++) {
+		for (uint32_t v = 0; v < N; v++) {
+			state = state * 6364136223846793005ull + 1442695040888963407ull;
+			key[v] = shape == 0 ? (double)(state >> 60) : shape == 1 ? v / 3 : (N - v) / 3;
+			all[v] = v;
+		}
+		sort_key = key;
+		qsort(all, N, sizeof *all, full_order);
+		rn_analysis a;
+		memset(&a, 0, sizeof a);
+		a.n = N;
+		a.pagerank = key;
+		for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++) {
+			uint32_t *order = NULL, count = 0;
+			CHECK_INT(rn_pl_top_influencers(&a, limits[k], &order, &count, NULL), RN_OK);
+			CHECK_INT(count, limits[k] < N ? limits[k] : N);
+			CHECK(order && memcmp(order, all, count * sizeof *order) == 0);
+			rn_free(order);
+		}
+	}
+	free(key);
+	free(all);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/refnet-test-pipeline-XXXXXX");
@@ -414,6 +459,7 @@ int main(void)
 	test_default_config();
 	test_tolerance_floor();
 	test_lambda_bracket();
+	test_top_influencers();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

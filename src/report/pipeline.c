@@ -86,25 +86,60 @@ static int by_rank(const void *pa, const void *pb)
 	return a->v < b->v ? -1 : a->v > b->v;
 }
 
+/* Restores the heap order below slot i of heap[0..size): every entry ranks after (is worse
+ * than) none of its children, so heap[0] is the worst kept. */
+static void sift_down(ranked *heap, uint32_t size, uint32_t i)
+{
+	for (;;) {
+		uint32_t worst = i, l = 2 * i + 1, r = l + 1;
+		if (l < size && by_rank(&heap[l], &heap[worst]) > 0)
+			worst = l;
+		if (r < size && by_rank(&heap[r], &heap[worst]) > 0)
+			worst = r;
+		if (worst == i)
+			return;
+		ranked t = heap[i];
+		heap[i] = heap[worst];
+		heap[worst] = t;
+		i = worst;
+	}
+}
+
+/* The first `limit` customers of the order by_rank defines, as sorting them all would give,
+ * kept in a heap of `limit` entries while the customers are scanned once: O(n log limit),
+ * where the full sort took about 2.5 s at 1e7, for each of the report's three lists. */
 int rn_pl_top_influencers(const rn_analysis *a, uint32_t limit, uint32_t **order, uint32_t *count,
 			  rn_error *err)
 {
+	uint32_t k = a->n < limit ? a->n : limit, size = 0;
 	*count = 0;
-	*order = rn_malloc_array(a->n ? a->n : 1, sizeof **order);
-	ranked *r = rn_malloc_array(a->n ? a->n : 1, sizeof *r);
-	if (!*order || !r) {
+	*order = rn_malloc_array(k ? k : 1, sizeof **order);
+	ranked *heap = rn_malloc_array(k ? k : 1, sizeof *heap);
+	if (!*order || !heap) {
 		rn_free(*order);
-		rn_free(r);
+		rn_free(heap);
 		*order = NULL;
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory");
 	}
-	for (uint32_t v = 0; v < a->n; v++)
-		r[v] = (ranked){a->pagerank[v], v};
-	qsort(r, a->n, sizeof *r, by_rank);
-	for (uint32_t v = 0; v < a->n; v++)
-		(*order)[v] = r[v].v;
-	rn_free(r);
-	*count = a->n < limit ? a->n : limit;
+	for (uint32_t v = 0; v < a->n && k > 0; v++) {
+		ranked item = {a->pagerank[v], v};
+		if (size < k) { /* sift up */
+			uint32_t i = size++;
+			while (i > 0 && by_rank(&item, &heap[(i - 1) / 2]) > 0) {
+				heap[i] = heap[(i - 1) / 2];
+				i = (i - 1) / 2;
+			}
+			heap[i] = item;
+		} else if (by_rank(&item, &heap[0]) < 0) {
+			heap[0] = item;
+			sift_down(heap, size, 0);
+		}
+	}
+	qsort(heap, size, sizeof *heap, by_rank);
+	for (uint32_t i = 0; i < size; i++)
+		(*order)[i] = heap[i].v;
+	rn_free(heap);
+	*count = size;
 	return RN_OK;
 }
 

@@ -100,7 +100,8 @@ const char *rn_pl_campaign(const rn_analysis *a, uint32_t c); /* NULL for UINT32
 const char *rn_pl_channel(const rn_analysis *a, uint32_t h);
 /* Base name of a path (the part after the last '/'). */
 const char *rn_pl_basename(const char *path);
-/* Customers sorted by pagerank descending, ties by index; *count = min(limit, n). */
+/* The first *count = min(limit, n) customers by pagerank descending, ties by index, in
+ * *order (count entries, the caller frees it). */
 int rn_pl_top_influencers(const rn_analysis *a, uint32_t limit, uint32_t **order, uint32_t *count,
 			  rn_error *err);
 /* Quadrant counts (index rn_quadrant). */
