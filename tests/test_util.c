@@ -59,10 +59,68 @@ static void test_grow(void)
 	rn_free(items);
 }
 
+static const double *sort_score;
+
+static int by_score(const void *pa, const void *pb)
+{
+	uint32_t x = *(const uint32_t *)pa, y = *(const uint32_t *)pb;
+	if (sort_score[x] != sort_score[y])
+		return sort_score[x] > sort_score[y] ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/* rn_order_desc against qsort with the comparison it replaces: scores with many ties, negative
+ * scores, -0 and 0, subnormals, infinities, all equal, a single one and none. */
+static void test_order_desc(void)
+{
+	enum { N = 20000 };
+	double *score = malloc(N * sizeof *score);
+	uint32_t *want = malloc(N * sizeof *want), *got = malloc(N * sizeof *got);
+	uint64_t state = 7;
+	for (int shape = 0; shape < 5; shape++) {
+		uint32_t n = shape == 4 ? 1 : N;
+		for (uint32_t i = 0; i < n; i++) {
+			state = state * 6364136223846793005ull + 1442695040888963407ull;
+			uint32_t r = (uint32_t)(state >> 33);
+			switch (shape) {
+			case 0: /* PageRank-like: small positive, many ties */
+				score[i] = r % 7 == 0 ? 1e-5 : (double)(r % 1000) * 1e-9;
+				break;
+			case 1: /* every sign and kind */
+				score[i] = r % 9 == 0 ? -0.0
+					   : r % 9 == 1 ? 0.0
+					   : r % 9 == 2 ? 4.9e-324
+					   : r % 9 == 3 ? -INFINITY
+					   : r % 9 == 4 ? INFINITY
+					   : ((double)(r % 2001) - 1000.0) * 0.125;
+				break;
+			case 2:
+				score[i] = 3.0;
+				break;
+			default:
+				score[i] = ldexp((double)r, (int)(r % 200) - 100);
+			}
+			want[i] = i;
+		}
+		sort_score = score;
+		qsort(want, n, sizeof *want, by_score);
+		CHECK_INT(rn_order_desc(score, n, got), RN_OK);
+		CHECK(memcmp(got, want, n * sizeof *got) == 0);
+	}
+	CHECK_INT(rn_order_desc(score, 0, got), RN_OK);
+	rn_alloc_fail_at(1, 0);
+	CHECK_INT(rn_order_desc(score, N, got), RN_ENOMEM);
+	rn_alloc_fail_at(0, 0);
+	free(score);
+	free(want);
+	free(got);
+}
+
 int main(void)
 {
 	test_error_format();
 	test_alloc_failure();
 	test_grow();
+	test_order_desc();
 	return check_report();
 }

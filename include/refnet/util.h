@@ -81,6 +81,10 @@ int rn_grow(void **array, size_t *cap, size_t need, size_t elem);
  * advice as for madvise, e.g. MADV_HUGEPAGE or MADV_DONTNEED.  A hint: errors are ignored. */
 void rn_advise_pages(const void *ptr, size_t bytes, int advice);
 
+/* order[0..n) = 0..n-1 sorted by score descending, ties by ascending index (radix sort; NaN
+ * scores are not ordered meaningfully).  RN_OK or RN_ENOMEM (order untouched). */
+int rn_order_desc(const double *score, uint32_t n, uint32_t *order);
+
 /* Monotonic time in seconds, for progress reports and manifests. */
 double rn_now(void);
 /* Peak resident set size of this process in bytes (0 if unknown). */

@@ -102,16 +102,6 @@ static void write_id(FILE *out, const char *s, size_t len)
 	fputc('"', out);
 }
 
-static const double *sort_key;
-
-static int by_rank(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	if (sort_key[x] != sort_key[y])
-		return sort_key[x] > sort_key[y] ? -1 : 1;
-	return (x > y) - (x < y);
-}
-
 struct rank_run {
 	cli_graph loaded;
 	bool have_graph;
@@ -297,10 +287,11 @@ int cmd_rank(int argc, char **argv)
 		run_free(&run);
 		return cli_fail(&err);
 	}
-	for (uint32_t v = 0; v < n; v++)
-		run.order[v] = v;
-	sort_key = run.pagerank;
-	qsort(run.order, n, sizeof *run.order, by_rank);
+	if (rn_order_desc(run.pagerank, n, run.order) != RN_OK) {
+		rn_error_set(&err, RN_ENOMEM, NULL, 0, 0, "out of memory");
+		run_free(&run);
+		return cli_fail(&err);
+	}
 	uint64_t rows = top < n ? top : n;
 
 	int status = 0;
