@@ -730,7 +730,8 @@ static void test_lookup_pipe(void)
 		CHECK_STR(piped_load(rn_load_transactions, NULL, &a), "");
 		CHECK_STR(piped_load(rn_load_transactions, &skip, &b), "");
 		CHECK(a.transactions.count == PIPED_ROWS &&
-		      memcmp(a.transactions.customer, b.transactions.customer, PIPED_ROWS * 4) == 0);
+		      memcmp(a.transactions.customer, b.transactions.customer, PIPED_ROWS * 4) ==
+			  0);
 		rn_dataset_free(&a);
 		rn_dataset_free(&b);
 		for (size_t k = 0; k < sizeof faults / sizeof faults[0]; k++) {

@@ -347,10 +347,11 @@ static void test_tolerance_floor(void)
 	if (!source)
 		source = RN_SOURCE_DIR;
 	char yaml[2048];
-	snprintf(yaml, sizeof yaml,
-		 "inputs:\n  referrals: %s/datasets/sample/referrals.csv\ncentrality:\n  "
-		 "pagerank: {tolerance: 1.0e-300}\nreport:\n  dir: %s/tiny_tol\n  formats: [json]\n",
-		 source, dir);
+	snprintf(
+	    yaml, sizeof yaml,
+	    "inputs:\n  referrals: %s/datasets/sample/referrals.csv\ncentrality:\n  "
+	    "pagerank: {tolerance: 1.0e-300}\nreport:\n  dir: %s/tiny_tol\n  formats: [json]\n",
+	    source, dir);
 	uint64_t warnings = 0;
 	char *summary = report_file("tiny_tol.yaml", yaml, "tiny_tol", "summary.json", &warnings);
 	CHECK(warnings >= 1);
@@ -371,9 +372,9 @@ static void test_lambda_bracket(void)
 		for (int u = 0; u < 13; u++)
 			for (int v = 0; v < 13; v++)
 				if (u != v)
-					len += (size_t)snprintf(csv + len, 16384 - len, "%c%d,%c%d,%s\n",
-								"pq"[c], u, "pq"[c], v,
-								c ? "1.01" : "1");
+					len += (size_t)snprintf(csv + len, 16384 - len,
+								"%c%d,%c%d,%s\n", "pq"[c], u,
+								"pq"[c], v, c ? "1.01" : "1");
 	snprintf(csv + len, 16384 - len, "p0,q0,0.001\nq0,p0,0.001\n");
 	write_file("cliques.csv", csv);
 	free(csv);
@@ -426,7 +427,9 @@ static void test_top_influencers(void)
 	for (int shape = 0; shape < 3; shape++) {
 		for (uint32_t v = 0; v < N; v++) {
 			state = state * 6364136223846793005ull + 1442695040888963407ull;
-			key[v] = shape == 0 ? (double)(state >> 60) : shape == 1 ? v / 3 : (N - v) / 3;
+			key[v] = shape == 0   ? (double)(state >> 60)
+				 : shape == 1 ? v / 3
+					      : (N - v) / 3;
 			all[v] = v;
 		}
 		sort_key = key;
@@ -437,7 +440,8 @@ static void test_top_influencers(void)
 		a.pagerank = key;
 		for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++) {
 			uint32_t *order = NULL, count = 0;
-			CHECK_INT(rn_pl_top_influencers(&a, limits[k], &order, &count, NULL), RN_OK);
+			CHECK_INT(rn_pl_top_influencers(&a, limits[k], &order, &count, NULL),
+				  RN_OK);
 			CHECK_INT(count, limits[k] < N ? limits[k] : N);
 			CHECK(order && memcmp(order, all, count * sizeof *order) == 0);
 			rn_free(order);

@@ -87,12 +87,12 @@ static void test_order_desc(void)
 				score[i] = r % 7 == 0 ? 1e-5 : (double)(r % 1000) * 1e-9;
 				break;
 			case 1: /* every sign and kind */
-				score[i] = r % 9 == 0 ? -0.0
+				score[i] = r % 9 == 0	? -0.0
 					   : r % 9 == 1 ? 0.0
 					   : r % 9 == 2 ? 4.9e-324
 					   : r % 9 == 3 ? -INFINITY
 					   : r % 9 == 4 ? INFINITY
-					   : ((double)(r % 2001) - 1000.0) * 0.125;
+							: ((double)(r % 2001) - 1000.0) * 0.125;
 				break;
 			case 2:
 				score[i] = 3.0;

@@ -142,7 +142,9 @@ static void test_format_double_rule(void)
 		default: {
 			double p = (r & 1) ? ldexp(1.0, (int)(r % 2000) - 1000)
 					   : pow(10.0, (double)((int)(r % 600) - 300));
-			x = (r >> 62) == 0 ? p : (r >> 62) == 1 ? nextafter(p, 0) : nextafter(p, INFINITY);
+			x = (r >> 62) == 0   ? p
+			    : (r >> 62) == 1 ? nextafter(p, 0)
+					     : nextafter(p, INFINITY);
 			break;
 		}
 		}
@@ -155,10 +157,18 @@ static void test_format_double_rule(void)
 			fprintf(stderr, "format %.17g: got %s, want %s\n", x, got, want);
 	}
 	/* Exact midpoints in the last dropped digits: 0.5 and 0.05 units of the 16th / 15th. */
-	const double ties[] = {1.0000000000000005, 1.00000000000000050, 0.123456789012345650,
-			       2.5e-300, 9.9999999999999995, 999999999999999.5, 1e16 + 2,
-			       4503599627370496.5, 0.30000000000000004, 1.7976931348623157e308,
-			       2.2250738585072014e-308, 4.9406564584124654e-324};
+	const double ties[] = {1.0000000000000005,
+			       1.00000000000000050,
+			       0.123456789012345650,
+			       2.5e-300,
+			       9.9999999999999995,
+			       999999999999999.5,
+			       1e16 + 2,
+			       4503599627370496.5,
+			       0.30000000000000004,
+			       1.7976931348623157e308,
+			       2.2250738585072014e-308,
+			       4.9406564584124654e-324};
 	for (size_t k = 0; k < sizeof ties / sizeof ties[0]; k++)
 		for (int step = -3; step <= 3; step++) {
 			double x = ties[k];

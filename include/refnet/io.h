@@ -143,8 +143,8 @@ bool rn_interner_find(const rn_interner *in, const char *s, size_t len, uint32_t
 /* As count calls of rn_interner_find, with the misses overlapped as in intern_many: ids[k] is
  * the index of strings[k], or RN_ID_NONE when absent. */
 #define RN_ID_NONE UINT32_MAX
-void rn_interner_find_many(const rn_interner *in, const char *const *strings,
-			   const uint32_t *lens, size_t count, uint32_t *ids);
+void rn_interner_find_many(const rn_interner *in, const char *const *strings, const uint32_t *lens,
+			   size_t count, uint32_t *ids);
 uint32_t rn_interner_count(const rn_interner *in);
 /* The string for an id (NUL-terminated in the arena); *len may be NULL. */
 const char *rn_interner_string(const rn_interner *in, uint32_t id, size_t *len);

@@ -56,10 +56,10 @@ void rn_spectral_block_rows(uint32_t rows)
 
 struct cyc_matrix {
 	uint32_t count, blocks, rows;
-	uint64_t *group;      /* blocks^2 + 1 group starts */
-	uint32_t *row, *col;  /* local indices, per edge */
+	uint64_t *group;     /* blocks^2 + 1 group starts */
+	uint32_t *row, *col; /* local indices, per edge */
 	float *w;
-	uint32_t *label;      /* component of each local row */
+	uint32_t *label; /* component of each local row */
 };
 
 static void cyc_free(struct cyc_matrix *cm)
@@ -121,7 +121,8 @@ static int cyc_build(const rn_graph *g, const rn_scc_labels *scc, uint32_t count
 	 * in row order: the layout does not depend on the thread count. */
 #pragma omp parallel for schedule(dynamic, 1)
 	for (int64_t r = 0; r < (int64_t)blocks; r++)
-		cyc_rows(g, scc->comp, loc, node, cm, (uint32_t)r, cm->group + 1 + r * blocks, false);
+		cyc_rows(g, scc->comp, loc, node, cm, (uint32_t)r, cm->group + 1 + r * blocks,
+			 false);
 	for (uint64_t k = 0; k < groups; k++)
 		cm->group[k + 1] += cm->group[k];
 	uint64_t m = cm->group[groups];

@@ -374,11 +374,11 @@ static void local_diag(const struct local_system *ls, uint32_t r, const double *
 	sums->kept += kx;
 }
 
-/* One Gauss-Seidel sweep, rows from the highest to the lowest; returns its sums.  With several blocks a row of block R needs the new
- * values of blocks above R and the old ones of blocks below: the groups below the diagonal
- * are added to acc with the old values, one column block at a time, and each block, once
- * its rows are new, adds its groups to the rows of the blocks below it.  Either way the
- * block being gathered from stays in cache while its groups are read; reading every row's
+/* One Gauss-Seidel sweep, rows from the highest to the lowest; returns its sums.  With several
+ * blocks a row of block R needs the new values of blocks above R and the old ones of blocks below:
+ * the groups below the diagonal are added to acc with the old values, one column block at a time,
+ * and each block, once its rows are new, adds its groups to the rows of the blocks below it. Either
+ * way the block being gathered from stays in cache while its groups are read; reading every row's
  * edges in row order instead gathers from all of x at random.  The groups of one column
  * block write to disjoint rows, so they are spread over threads; every row still receives
  * its groups in the same order, so the result does not depend on the thread count. */
@@ -853,8 +853,8 @@ static int emit_packed(const rn_graph *g, uint32_t **idx_io, emit_fn emit, void 
  * graphs lies in the giant component; if it does not, the split is still correct, only less
  * useful.  *idx_io: as tarjan's idx, 0 for the nodes left (`rest` of them); the array is
  * replaced while C is emitted (emit_packed), and NULL if that fails.  emit as for tarjan. */
-static int split_giant(const rn_graph *g, uint32_t **idx_io, uint32_t rest, emit_fn emit,
-		       void *ctx, rn_error *err)
+static int split_giant(const rn_graph *g, uint32_t **idx_io, uint32_t rest, emit_fn emit, void *ctx,
+		       rn_error *err)
 {
 	uint32_t n = g->n, pivot = UINT32_MAX, *idx = *idx_io;
 	uint64_t best = 0;

@@ -282,7 +282,8 @@ int cmd_rank(int argc, char **argv)
 		fprintf(stderr,
 			"refnet rank: note: --tol %g is finer than double precision resolves on "
 			"%u cycle%s of this graph; PageRank there is as exact as it allows\n",
-			pr_opt.tolerance, pr_stats.at_rounding, pr_stats.at_rounding == 1 ? "" : "s");
+			pr_opt.tolerance, pr_stats.at_rounding,
+			pr_stats.at_rounding == 1 ? "" : "s");
 	if (rc != RN_OK) {
 		run_free(&run);
 		return cli_fail(&err);

@@ -740,8 +740,8 @@ uint64_t rn_csv_record_line(const rn_csv *c)
 	return c->rec_line;
 }
 
-static int error_at(const rn_csv *c, uint32_t index, uint64_t line, uint64_t column,
-		    rn_error *err, const char *fmt, va_list ap)
+static int error_at(const rn_csv *c, uint32_t index, uint64_t line, uint64_t column, rn_error *err,
+		    const char *fmt, va_list ap)
 {
 	if (!err)
 		return RN_EDATA;
@@ -749,8 +749,8 @@ static int error_at(const rn_csv *c, uint32_t index, uint64_t line, uint64_t col
 	char message[RN_ERROR_MSG_MAX];
 	memcpy(message, err->message, sizeof message);
 	const char *name = index < c->nheaders ? c->headers[index] : "?";
-	return rn_error_set(err, RN_EDATA, rn_source_name(c->src), line, column,
-			    "column '%s': %s", name, message);
+	return rn_error_set(err, RN_EDATA, rn_source_name(c->src), line, column, "column '%s': %s",
+			    name, message);
 }
 
 int rn_csv_field_error(const rn_csv *c, uint32_t index, rn_error *err, const char *fmt, ...)
@@ -763,8 +763,8 @@ int rn_csv_field_error(const rn_csv *c, uint32_t index, rn_error *err, const cha
 	return rc;
 }
 
-int rn_csv_error_at(const rn_csv *c, uint32_t index, uint64_t line, uint64_t column,
-		    rn_error *err, const char *fmt, ...)
+int rn_csv_error_at(const rn_csv *c, uint32_t index, uint64_t line, uint64_t column, rn_error *err,
+		    const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -348,8 +348,8 @@ int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id,
 
 /* Hashes strings[0..k) into hashes[] and prefetches what their probes will read: first the
  * home slots, then, where a slot's tag matches, the record the probe compares. */
-static void prefetch_probes(const rn_interner *in, const char *const *strings,
-			    const uint32_t *lens, size_t k, uint64_t *hashes)
+static void prefetch_probes(const rn_interner *in, const char *const *strings, const uint32_t *lens,
+			    size_t k, uint64_t *hashes)
 {
 	for (size_t i = 0; i < k; i++) {
 		hashes[i] = hash_id(strings[i], lens[i]);
@@ -362,8 +362,8 @@ static void prefetch_probes(const rn_interner *in, const char *const *strings,
 	}
 }
 
-void rn_interner_find_many(const rn_interner *in, const char *const *strings,
-			   const uint32_t *lens, size_t count, uint32_t *ids)
+void rn_interner_find_many(const rn_interner *in, const char *const *strings, const uint32_t *lens,
+			   size_t count, uint32_t *ids)
 {
 	uint64_t hashes[INTERN_BATCH];
 	for (size_t start = 0; start < count; start += INTERN_BATCH) {
@@ -375,8 +375,8 @@ void rn_interner_find_many(const rn_interner *in, const char *const *strings,
 		}
 		prefetch_probes(in, strings + start, lens + start, k, hashes);
 		for (size_t i = 0; i < k; i++) {
-			uint64_t slot = in->slots[probe(in, hashes[i], strings[start + i],
-							lens[start + i])];
+			uint64_t slot =
+			    in->slots[probe(in, hashes[i], strings[start + i], lens[start + i])];
 			ids[start + i] = slot ? slot_id(in, slot) : RN_ID_NONE;
 		}
 	}

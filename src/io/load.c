@@ -368,12 +368,12 @@ struct id_batch {
  * resolved on the spot). */
 struct id_pipe {
 	struct id_batch *batch[2]; /* [0] being filled, [1] handed over */
-	bool handed;               /* batch[1] holds rows not collected yet */
+	bool handed;		   /* batch[1] holds rows not collected yet */
 	rn_interner *ids;
-	uint32_t per_row;          /* ids per row: 2 (referrer, referred) or 1 (customer) */
-	int cols[2];               /* their CSV columns */
-	bool lookup;               /* find the ids instead of interning them */
-	bool failed;               /* a collected batch gave the load's error */
+	uint32_t per_row; /* ids per row: 2 (referrer, referred) or 1 (customer) */
+	int cols[2];	  /* their CSV columns */
+	bool lookup;	  /* find the ids instead of interning them */
+	bool failed;	  /* a collected batch gave the load's error */
 	/* called with each batch collected, to store its ids in the table */
 	void (*store)(void *ctx, const struct id_batch *b);
 	void *store_ctx;
@@ -382,7 +382,7 @@ struct id_pipe {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct id_batch *job; /* guarded by lock: handed over and not resolved yet */
-	bool stop;            /* guarded by lock */
+	bool stop;	      /* guarded by lock */
 };
 
 /* Appends the current row's ids (fields at the pipe's columns) to the batch being filled. */
@@ -519,10 +519,9 @@ static int pipe_collect(struct id_pipe *p, const rn_csv *csv, rn_error *err)
 		if (b->ids[k] == RN_ID_NONE) {
 			char found[FOUND_MAX + 4];
 			rn_field f = {b->text + b->start[k], b->len[k]};
-			return rn_csv_error_at(csv, (uint32_t)p->cols[k % p->per_row],
-					       b->at_line[k], b->at_column[k], err,
-					       "customer '%s' is not in the customers table",
-					       shown(f, found));
+			return rn_csv_error_at(
+			    csv, (uint32_t)p->cols[k % p->per_row], b->at_line[k], b->at_column[k],
+			    err, "customer '%s' is not in the customers table", shown(f, found));
 		}
 	p->store(p->store_ctx, b);
 	p->failed = false;
@@ -652,7 +651,7 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 	bool lookup = ds->has_customers && !opt->create_missing;
 	bool piped = !lookup || !opt->skip_bad_rows;
 	if (piped && !(pipe = pipe_open(ds->ids, 2, (int[]){c_referrer, c_referred}, lookup,
-					 store_referrals, ds)))
+					store_referrals, ds)))
 		goto out_of_memory;
 
 	while ((rc = next_row(ds, csv, opt, &r->skipped_rows, err)) == 1) {

@@ -113,7 +113,8 @@ void rn_format_double(char *buf, double x)
 		bool up = tail > half_tail;
 		int distance = up ? 2 * half_tail - tail : tail;
 		if (distance - 0.5 > wide * (1.0 + 1e-9))
-			continue; /* farther from x than half an ulp: reads back to another double */
+			continue; /* farther from x than half an ulp: reads back to another double
+				   */
 		char dig[17];
 		int exp = exp17;
 		memcpy(dig, d17, (size_t)prec);

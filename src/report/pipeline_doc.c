@@ -135,7 +135,8 @@ static void influencers(builder *b)
 	     cfg->centrality.pagerank.damping,
 	     rn_config_enum_name("centrality.pagerank.teleport",
 				 (int)cfg->centrality.pagerank.teleport),
-	     a->katz_alpha, lambda, a->reach_method == RN_REACH_HLL ? " (HyperLogLog estimate)" : "");
+	     a->katz_alpha, lambda,
+	     a->reach_method == RN_REACH_HLL ? " (HyperLogLog estimate)" : "");
 	uint32_t *order = NULL, count = 0;
 	ADD(b, rn_pl_top_influencers(a, (uint32_t)cfg->report.top, &order, &count, NULL));
 	if (b->rc)
