@@ -85,6 +85,12 @@ static void check_solve_div(const rn_graph *g, double s, uint32_t zero_every)
 	omp_set_num_threads(2);
 	CHECK_INT(rn_solve_linear(g, b, s, div, 1e-13, 100000, x, &st, NULL), RN_OK);
 	CHECK(memcmp(x, x2, n * sizeof *x) == 0);
+	/* with the components handed in (split_labelled): the same bits */
+	rn_scc_labels scc;
+	CHECK_INT(rn_scc_labels_compute(g, &scc, NULL), RN_OK);
+	CHECK_INT(rn_solve_linear_scc(g, &scc, b, s, div, 1e-13, 100000, x2, NULL, NULL), RN_OK);
+	CHECK(memcmp(x, x2, n * sizeof *x) == 0);
+	rn_scc_labels_free(&scc);
 	for (int it = 0; it < 100000; it++) {
 		rn_spmv(g, p, c, s, b, q);
 		double change = 0;
@@ -274,18 +280,27 @@ static void test_blocked(void)
 		CHECK(worst <= 1e-11);
 		CHECK(abs((int)st.sweeps - (int)st_plain.sweeps) <= 1);
 	}
-	/* Every allocation of the blocked path can fail cleanly. */
+	/* Every allocation of the blocked path can fail cleanly, with the components found by
+	 * the solve and handed in (split_labelled). */
 	rn_solve_block_rows(1000);
-	int rc = RN_ENOMEM;
-	for (uint64_t k = 1; k < 200 && rc != RN_OK; k++) {
-		rn_error err;
-		rn_alloc_fail_at(k, 0);
-		rc = rn_pagerank(&g, NULL, x, NULL, &err);
-		rn_alloc_fail_at(0, 0);
-		if (rc != RN_OK)
-			CHECK_INT(rc, RN_ENOMEM);
+	rn_scc_labels scc;
+	CHECK_INT(rn_scc_labels_compute(&g, &scc, NULL), RN_OK);
+	for (int labelled = 0; labelled < 2; labelled++) {
+		rn_pagerank_options opt;
+		rn_pagerank_options_default(&opt);
+		opt.scc = labelled ? &scc : NULL;
+		int rc = RN_ENOMEM;
+		for (uint64_t k = 1; k < 200 && rc != RN_OK; k++) {
+			rn_error err;
+			rn_alloc_fail_at(k, 0);
+			rc = rn_pagerank(&g, &opt, x, NULL, &err);
+			rn_alloc_fail_at(0, 0);
+			if (rc != RN_OK)
+				CHECK_INT(rc, RN_ENOMEM);
+		}
+		CHECK_INT(rc, RN_OK);
 	}
-	CHECK_INT(rc, RN_OK);
+	rn_scc_labels_free(&scc);
 	rn_solve_block_rows(0);
 	free(plain);
 	free(x);

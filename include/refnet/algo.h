@@ -87,6 +87,12 @@ typedef struct rn_solve_stats {
  * cyclic component of 256 nodes or more (12 bytes per internal edge, 32 per member). */
 int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *div, double tol,
 		    uint32_t max_sweeps, double *x, rn_solve_stats *stats, rn_error *err);
+/* The same with g's components already known (scc from rn_scc_labels_compute on g, or NULL):
+ * a large component is then not searched for again, and the result is the same, bit for bit
+ * (1.5 s less at 1e7). */
+int rn_solve_linear_scc(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
+			const double *div, double tol, uint32_t max_sweeps, double *x,
+			rn_solve_stats *stats, rn_error *err);
 
 /* ---- PageRank -------------------------------------------------------------------------- */
 
@@ -95,6 +101,7 @@ typedef struct rn_pagerank_options {
 	double tolerance;	/* bound on the L1 error of the result; default 1e-10 */
 	uint32_t max_sweeps;	/* per cyclic component; default 10000 */
 	const double *teleport; /* NULL: uniform; else n nonnegative values, positive sum */
+	const rn_scc_labels *scc; /* g's components if known (rn_solve_linear_scc), else NULL */
 } rn_pagerank_options;
 
 void rn_pagerank_options_default(rn_pagerank_options *opt);

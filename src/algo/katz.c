@@ -265,7 +265,8 @@ int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_ga
 }
 
 /* x = 1 + alpha A x for an alpha already checked against the upper bound hi. */
-static int katz_solve(const rn_graph *g, double alpha, double hi, double tol, double *x,
+static int katz_solve(const rn_graph *g, const rn_scc_labels *scc, double alpha, double hi,
+		      double tol, double *x,
 		      rn_error *err)
 {
 	if (g->n == 0)
@@ -278,7 +279,7 @@ static int katz_solve(const rn_graph *g, double alpha, double hi, double tol, do
 	/* The error of a converged sweep grows roughly like 1 / (1 - alpha lambda) through the
 	 * graph (exactly so in the weighted norm of the Perron vector): tighten by that factor. */
 	double shrink = hi > 0.0 ? 1.0 - alpha * hi : 1.0;
-	int rc = rn_solve_linear(g, ones, alpha, NULL, tol * shrink, 1000000, x, NULL, err);
+	int rc = rn_solve_linear_scc(g, scc, ones, alpha, NULL, tol * shrink, 1000000, x, NULL, err);
 	rn_free(ones);
 	if (rc != RN_OK)
 		return rc;
@@ -322,7 +323,7 @@ int rn_katz_default(const rn_graph *g, double tol, double *x, double *alpha, dou
 		return rc;
 	*upper = b.chosen;
 	*alpha = RN_KATZ_ALPHA * b.chosen < 1.0 ? RN_KATZ_ALPHA : 0.5 / b.chosen;
-	return katz_solve(g, *alpha, b.chosen, tol, x, err);
+	return katz_solve(g, scc, *alpha, b.chosen, tol, x, err);
 }
 
 int rn_katz(const rn_graph *g, double alpha, double tol, double *x, rn_lambda_bounds *lambda,
@@ -358,5 +359,5 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, rn_lambda_bo
 		    "largest eigenvalue of the referral matrix is between %.6g and %.6g; "
 		    "any alpha below %.6g is accepted",
 		    alpha, lo, hi, 1.0 / hi);
-	return katz_solve(g, alpha, b.chosen, tol, x, err);
+	return katz_solve(g, NULL, alpha, b.chosen, tol, x, err);
 }

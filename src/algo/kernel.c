@@ -853,18 +853,38 @@ static int emit_packed(const rn_graph *g, uint32_t **idx_io, emit_fn emit, void 
  * graphs lies in the giant component; if it does not, the split is still correct, only less
  * useful.  *idx_io: as tarjan's idx, 0 for the nodes left (`rest` of them); the array is
  * replaced while C is emitted (emit_packed), and NULL if that fails.  emit as for tarjan. */
-static int split_giant(const rn_graph *g, uint32_t **idx_io, uint32_t rest, emit_fn emit, void *ctx,
-		       rn_error *err)
+/* The end of a split: C's members marked complete, Tarjan over F \ C from roots (ascending;
+ * freed once searched, the array is the caller's no more), then C as one component. */
+static int emit_split(const rn_graph *g, uint32_t **idx_io, emit_fn emit, void *ctx,
+		      uint32_t *roots, uint32_t root_count, uint32_t *members, uint32_t count,
+		      rn_error *err)
 {
-	uint32_t n = g->n, pivot = UINT32_MAX, *idx = *idx_io;
+	for (uint32_t i = 0; i < count; i++)
+		(*idx_io)[members[i]] = DONE;
+	int rc = tarjan(g, *idx_io, roots, root_count, emit, ctx, NULL, err);
+	rn_free(roots);
+	return rc == RN_OK ? emit_packed(g, idx_io, emit, ctx, members, count, err) : rc;
+}
+
+/* The remaining node (idx 0) with the largest in-degree times out-degree, UINT32_MAX if none. */
+static uint32_t split_pivot(const rn_graph *g, const uint32_t *idx)
+{
+	uint32_t pivot = UINT32_MAX;
 	uint64_t best = 0;
-	for (uint32_t v = 0; v < n; v++) {
+	for (uint32_t v = 0; v < g->n; v++) {
 		uint64_t score = (g->offsets[v + 1] - g->offsets[v]) * (uint64_t)g->in_degree[v];
 		if (idx[v] == 0 && (pivot == UINT32_MAX || score > best)) {
 			pivot = v;
 			best = score;
 		}
 	}
+	return pivot;
+}
+
+static int split_giant(const rn_graph *g, uint32_t **idx_io, uint32_t rest, emit_fn emit, void *ctx,
+		       rn_error *err)
+{
+	uint32_t n = g->n, *idx = *idx_io, pivot = split_pivot(g, idx);
 	if (pivot == UINT32_MAX)
 		return RN_OK;
 	uint8_t *mark = rn_calloc(n, sizeof *mark);
@@ -896,16 +916,10 @@ static int split_giant(const rn_graph *g, uint32_t **idx_io, uint32_t rest, emit
 			if (mark[v] == FORWARD)
 				fwd[kept++] = v;
 	}
-	forward = kept;
 	rn_free(mark);
 	mark = NULL;
-	for (uint32_t i = 0; i < count; i++)
-		idx[members[i]] = DONE;
-	rc = tarjan(g, idx, fwd, forward, emit, ctx, NULL, err);
-	rn_free(fwd);
+	rc = emit_split(g, idx_io, emit, ctx, fwd, kept, members, count, err);
 	fwd = NULL;
-	if (rc == RN_OK)
-		rc = emit_packed(g, idx_io, emit, ctx, members, count, err);
 	goto out;
 nomem:
 	rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
@@ -1096,8 +1110,45 @@ static void solve_acyclic(struct solve_ctx *sc, const uint32_t *order, const uin
 /* Emits the strongly connected components of the nodes outside order[0..acyclic) (a set
  * closed under successors) in reverse topological order: the component of a giant pivot
  * first split off (split_giant) when they are at least half the graph, the rest by Tarjan. */
-static int walk_cyclic(const rn_graph *g, const uint32_t *order, uint32_t acyclic, emit_fn emit,
-		       void *ctx, rn_error *err)
+/* split_giant for a caller that has the components already (rn_scc_labels, whose labels come
+ * in dependency order: a component reaches only components with smaller labels).  C is the
+ * pivot's component, as split_giant would find it; the nodes left with smaller labels are
+ * what C reaches (F \ C) and what reaches neither, and Tarjan over them, as roots in
+ * ascending order, never enters C.  With labels from rn_scc on the same graph those nodes are
+ * exactly F \ C, visited in the same order: the same components, the same bits, without the
+ * three breadth-first passes (1.5 s of the 1e7 benchmark graph's PageRank). */
+static int split_labelled(const rn_graph *g, uint32_t **idx_io, const rn_scc_labels *scc,
+			  emit_fn emit, void *ctx, rn_error *err)
+{
+	uint32_t n = g->n, *idx = *idx_io, pivot = split_pivot(g, idx);
+	if (pivot == UINT32_MAX)
+		return RN_OK;
+	uint32_t giant = scc->comp[pivot], count = scc->sizes[giant], roots = 0;
+	for (uint32_t v = 0; v < n; v++)
+		roots += idx[v] == 0 && scc->comp[v] < giant;
+	uint32_t *root = rn_malloc_array(roots ? roots : 1, sizeof *root);
+	uint32_t *members = rn_malloc_array(count, sizeof *members);
+	int rc = RN_OK;
+	if (!root || !members) {
+		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
+		goto out;
+	}
+	for (uint32_t v = 0, r = 0, m = 0; v < n; v++) {
+		if (idx[v] == 0 && scc->comp[v] < giant)
+			root[r++] = v;
+		else if (scc->comp[v] == giant)
+			members[m++] = v;
+	}
+	rc = emit_split(g, idx_io, emit, ctx, root, roots, members, count, err);
+	root = NULL;
+out:
+	rn_free(root);
+	rn_free(members);
+	return rc;
+}
+
+static int walk_cyclic(const rn_graph *g, const uint32_t *order, uint32_t acyclic,
+		       const rn_scc_labels *scc, emit_fn emit, void *ctx, rn_error *err)
 {
 	uint32_t n = g->n, rest = n - acyclic;
 	if (rest == 0)
@@ -1109,7 +1160,8 @@ static int walk_cyclic(const rn_graph *g, const uint32_t *order, uint32_t acycli
 		idx[order[i]] = DONE;
 	int rc = RN_OK;
 	if (rest >= SPLIT_MIN && rest >= n / 2)
-		rc = split_giant(g, &idx, rest, emit, ctx, err);
+		rc = scc ? split_labelled(g, &idx, scc, emit, ctx, err)
+			 : split_giant(g, &idx, rest, emit, ctx, err);
 	if (rc == RN_OK)
 		rc = tarjan(g, idx, NULL, 0, emit, ctx, NULL, err);
 	rn_free(idx);
@@ -1118,6 +1170,13 @@ static int walk_cyclic(const rn_graph *g, const uint32_t *order, uint32_t acycli
 
 int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *div, double tol,
 		    uint32_t max_sweeps, double *x, rn_solve_stats *stats, rn_error *err)
+{
+	return rn_solve_linear_scc(g, NULL, b, s, div, tol, max_sweeps, x, stats, err);
+}
+
+int rn_solve_linear_scc(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
+			const double *div, double tol, uint32_t max_sweeps, double *x,
+			rn_solve_stats *stats, rn_error *err)
 {
 	struct solve_ctx sc = {.g = g,
 			       .b = b,
@@ -1165,7 +1224,7 @@ int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *
 		goto out;
 	}
 	/* Cycles and what lies below them first: they never depend on the Kahn part. */
-	rc = walk_cyclic(g, order, acyclic, solve_emit, &sc, err);
+	rc = walk_cyclic(g, order, acyclic, scc, solve_emit, &sc, err);
 	/* Then the Kahn order backwards: children before parents, each row evaluated once. */
 	if (rc == RN_OK)
 		solve_acyclic(&sc, order, level_end, levels);
@@ -1234,7 +1293,7 @@ int rn_scc(const rn_graph *g, uint32_t *comp, uint32_t *count, uint32_t **sizes,
 		goto nomem;
 	for (uint32_t i = 0; i < acyclic; i++)
 		comp[order[i]] = UINT32_MAX;
-	rc = walk_cyclic(g, order, acyclic, scc_emit, &ctx, err);
+	rc = walk_cyclic(g, order, acyclic, NULL, scc_emit, &ctx, err);
 	if (rc != RN_OK)
 		goto out;
 	/* The Kahn nodes' levels (pending is free now), then their labels. */

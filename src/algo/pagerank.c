@@ -27,6 +27,7 @@ void rn_pagerank_options_default(rn_pagerank_options *opt)
 	opt->tolerance = 1e-10;
 	opt->max_sweeps = 10000;
 	opt->teleport = NULL;
+	opt->scc = NULL;
 }
 
 int rn_pagerank(const rn_graph *g, const rn_pagerank_options *opt, double *rank,
@@ -82,7 +83,8 @@ int rn_pagerank(const rn_graph *g, const rn_pagerank_options *opt, double *rank,
 	}
 	/* With b = ones the solution is n times larger than for t = 1/n: scale the tolerance. */
 	double tol = opt->tolerance * (1.0 - d) * (t ? 1.0 : (double)n);
-	rc = rn_solve_linear(g, t, d, g->in_weight, tol, opt->max_sweeps, rank, stats, err);
+	rc = rn_solve_linear_scc(g, opt->scc, t, d, g->in_weight, tol, opt->max_sweeps, rank, stats,
+				 err);
 	if (rc != RN_OK)
 		goto out;
 	double sum = 0.0;

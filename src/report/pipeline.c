@@ -559,22 +559,31 @@ static int stage_centrality(rn_analysis *a, rn_error *err)
 		}
 		po.teleport = teleport;
 	}
-	rn_solve_stats stats = {0};
-	int rc = rn_pagerank(&a->graph, &po, a->pagerank, &stats, err);
-	rn_free(teleport);
-	if (rc)
+	/* The components, found once for PageRank's and Katz's solves, Katz's bounds and reach. */
+	rn_scc_labels scc;
+	int rc = rn_scc_labels_compute(&a->graph, &scc, err);
+	if (rc) {
+		rn_free(teleport);
 		return rc;
+	}
+	po.scc = &scc;
+	rn_solve_stats stats = {0};
+	rc = rn_pagerank(&a->graph, &po, a->pagerank, &stats, err);
+	rn_free(teleport);
+	if (rc) {
+		rn_scc_labels_free(&scc);
+		return rc;
+	}
 	if (stats.at_rounding &&
 	    rn_pl_warn(a,
 		       "centrality.pagerank.tolerance %g is finer than double precision resolves "
 		       "on %u cycles of the graph; PageRank there is as exact as it allows",
-		       po.tolerance, stats.at_rounding))
+		       po.tolerance, stats.at_rounding)) {
+		rn_scc_labels_free(&scc);
 		return nomem(err);
+	}
 	progress(a, "centrality", 0.3);
-	rn_scc_labels scc;
-	rc = rn_scc_labels_compute(&a->graph, &scc, err);
-	if (rc == RN_OK)
-		rc = katz_and_reach(a, &scc, err);
+	rc = katz_and_reach(a, &scc, err);
 	rn_scc_labels_free(&scc);
 	if (rc)
 		return rc;
