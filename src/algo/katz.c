@@ -266,8 +266,7 @@ int rn_spectral_radius(const rn_graph *g, uint32_t max_iterations, double rel_ga
 
 /* x = 1 + alpha A x for an alpha already checked against the upper bound hi. */
 static int katz_solve(const rn_graph *g, const rn_scc_labels *scc, double alpha, double hi,
-		      double tol, double *x,
-		      rn_error *err)
+		      double tol, double *x, rn_error *err)
 {
 	if (g->n == 0)
 		return RN_OK;
@@ -279,7 +278,8 @@ static int katz_solve(const rn_graph *g, const rn_scc_labels *scc, double alpha,
 	/* The error of a converged sweep grows roughly like 1 / (1 - alpha lambda) through the
 	 * graph (exactly so in the weighted norm of the Perron vector): tighten by that factor. */
 	double shrink = hi > 0.0 ? 1.0 - alpha * hi : 1.0;
-	int rc = rn_solve_linear_scc(g, scc, ones, alpha, NULL, tol * shrink, 1000000, x, NULL, err);
+	int rc =
+	    rn_solve_linear_scc(g, scc, ones, alpha, NULL, tol * shrink, 1000000, x, NULL, err);
 	rn_free(ones);
 	if (rc != RN_OK)
 		return rc;
