@@ -404,19 +404,10 @@ static void test_lambda_bracket(void)
 	free(summary);
 }
 
-static const double *sort_key;
-
-static int full_order(const void *pa, const void *pb)
-{
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	if (sort_key[a] != sort_key[b])
-		return sort_key[a] > sort_key[b] ? -1 : 1;
-	return a < b ? -1 : a > b;
-}
-
 /* rn_pl_top_influencers keeps a heap of the best `limit`: the same customers in the same order
- * as the head of a full sort, with many ties (broken by index), for limits from 1 to beyond n,
- * on scores in random, ascending and descending order. */
+ * as the head of a full sort (rn_order_desc, itself checked against qsort in test_util), with
+ * many ties (broken by index), for limits from 1 to beyond n, on scores in random, ascending
+ * and descending order. */
 static void test_top_influencers(void)
 {
 	enum { N = 5000 };
@@ -430,10 +421,8 @@ static void test_top_influencers(void)
 			key[v] = shape == 0   ? (double)(state >> 60)
 				 : shape == 1 ? v / 3
 					      : (N - v) / 3;
-			all[v] = v;
 		}
-		sort_key = key;
-		qsort(all, N, sizeof *all, full_order);
+		CHECK_INT(rn_order_desc(key, N, all), RN_OK);
 		rn_analysis a;
 		memset(&a, 0, sizeof a);
 		a.n = N;
