@@ -1,6 +1,8 @@
 /* test_intern.c - the id interner: first-seen order, opaque strings, growth, failures. */
 #include <refnet/io.h>
 
+#include <string.h>
+
 #include "check.h"
 
 static void test_basic(void)
@@ -34,6 +36,19 @@ static void test_basic(void)
 	CHECK_INT(rn_interner_intern(in, "", 0, &id, NULL), RN_OK);
 	CHECK_STR(rn_interner_string(in, id, &len), "");
 	CHECK_INT(len, 0);
+	CHECK_INT(rn_interner_intern(in, "bob", 3, &id, NULL), RN_OK);
+	/* Packed without the table: the embedded NUL, the empty id and its neighbours survive. */
+	rn_interner_drop_index(in);
+	const char *s = rn_interner_string(in, 3, &len);
+	CHECK(len == 5 && memcmp(s, "al\0ce", 6) == 0);
+	CHECK_STR(rn_interner_string(in, 4, &len), "ali");
+	CHECK_INT(len, 3);
+	CHECK_STR(rn_interner_string(in, 5, &len), "");
+	CHECK_INT(len, 0);
+	CHECK_STR(rn_interner_string(in, 6, &len), "bob");
+	CHECK_INT(len, 3);
+	CHECK_STR(rn_interner_string(in, 0, &len), "alice");
+	CHECK_INT(len, 5);
 	rn_interner_free(in);
 }
 
@@ -94,8 +109,18 @@ static void test_growth(void)
 	/* Without the hash table: strings and count as before, lookups and inserts refused. */
 	size_t before = rn_interner_bytes(in);
 	rn_interner_drop_index(in);
-	CHECK(rn_interner_bytes(in) < before);
 	CHECK_INT(rn_interner_count(in), 200000);
+	size_t packed = 4; /* the strings with their NULs and a 32-bit start each, no table */
+	for (uint32_t i = 0; i < 200000; i++) {
+		int k = snprintf(buf, sizeof buf, "customer-%u", i * 7919u);
+		size_t len = 0;
+		const char *s = rn_interner_string(in, i, &len);
+		ok &= len == (size_t)k && strcmp(s, buf) == 0;
+		packed += (size_t)k + 5;
+	}
+	CHECK(ok);
+	CHECK_INT(rn_interner_bytes(in), packed);
+	CHECK(rn_interner_bytes(in) < before);
 	int n = snprintf(buf, sizeof buf, "customer-%u", 5u * 7919u);
 	CHECK_STR(rn_interner_string(in, 5, NULL), buf);
 	uint32_t id = 77;

@@ -151,9 +151,11 @@ const char *rn_interner_string(const rn_interner *in, uint32_t id, size_t *len);
 /* Bytes held (table + arena), for the memory report. */
 size_t rn_interner_bytes(const rn_interner *in);
 /* Frees the hash table (8 to 16 bytes per id; 134 MB at 1e7 ids), for callers that only turn
- * ids back into strings from here on.  Afterwards rn_interner_find finds nothing,
+ * ids back into strings from here on, and packs the strings without their lookup headers
+ * (length + 5 bytes per id instead of about 30).  Afterwards rn_interner_find finds nothing,
  * rn_interner_intern fails with RN_EINTERNAL and rn_interner_parts_of gives slots = NULL
- * (rn_snapshot_write refuses those); count and string work as before.  On borrowed arrays
+ * (rn_snapshot_write refuses those); count and string work as before (string pointers taken
+ * earlier do not).  On borrowed arrays
  * that lie in a file mapping (a snapshot's) the table's pages are given back to the system
  * instead, and everything keeps working (a lookup reads them again from the file); on other
  * borrowed arrays it does nothing. */
