@@ -301,6 +301,13 @@ static void test_blocked(void)
 		CHECK_INT(rc, RN_OK);
 	}
 	rn_scc_labels_free(&scc);
+	/* More than 4096 blocks (a component of 2^28 customers at the default) is refused before
+	 * the group table is made: here, blocks of one row. */
+	rn_solve_block_rows(1);
+	rn_error err;
+	CHECK_INT(rn_solve_linear(&g, NULL, 0.85, g.in_weight, 1e-12, 1000, x, &st, &err),
+		  RN_ENOMEM);
+	CHECK(strstr(err.message, "too large to solve") != NULL);
 	rn_solve_block_rows(0);
 	free(plain);
 	free(x);

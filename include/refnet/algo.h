@@ -55,9 +55,10 @@ int rn_scc_labels_compute(const rn_graph *g, rn_scc_labels *out, rn_error *err);
 void rn_scc_labels_free(rn_scc_labels *labels);
 
 /* Rows per block of the blocked Gauss-Seidel sweep over a cyclic component larger than one
- * block (0 restores the default, 2^19 rows: 4 MiB of values, which stay in cache while a
- * block's edges are read).  A tuning knob for other cache sizes: results agree to rounding
- * for any value.  Not to be changed while a solve runs. */
+ * block (0 restores the default and the largest, 2^16 rows: 512 KiB of values, which stay in
+ * cache while a block's edges are read, and 16-bit indices within a block).  A tuning knob
+ * for other cache sizes: results agree to rounding for any value.  Not to be changed while a
+ * solve runs. */
 void rn_solve_block_rows(uint32_t rows);
 
 typedef struct rn_solve_stats {

@@ -54,15 +54,17 @@
 
 /* Cyclic components at least this large are solved on a private copy (solve_local). */
 #define LOCAL_MIN 256
-/* Rows per block of a blocked sweep (local_sweep): 2^19 values of x, 4 MiB, stay in the
- * cache while a block's groups are gathered from.  rn_solve_block_rows changes it. */
-#define BLOCK_ROWS (1u << 19)
-#define MAX_BLOCKS 1024u /* more blocks get larger ones: the group table is blocks^2 */
+/* Rows per block of a blocked sweep (local_sweep): 2^16 values of y, 512 KiB, stay in the
+ * second-level cache while a block's groups are gathered from, and an index within a block
+ * is 16 bits.  rn_solve_block_rows changes it (at most 2^16). */
+#define BLOCK_ROWS (1u << 16)
+/* At most this many blocks (a component of 2.8e8 customers): the group table is blocks^2. */
+#define MAX_BLOCKS 4096u
 static uint32_t block_rows = BLOCK_ROWS;
 
 void rn_solve_block_rows(uint32_t rows)
 {
-	block_rows = rows ? rows : BLOCK_ROWS;
+	block_rows = rows && rows < BLOCK_ROWS ? rows : BLOCK_ROWS;
 }
 
 /* From this many nodes left after Kahn's pass, and when they are at least half the graph,
@@ -325,8 +327,8 @@ struct local_system {
 	const double *div;	 /* the solve's div, or NULL */
 	uint64_t *group;	 /* blocks^2 + 1 group starts */
 	uint32_t *diag; /* count: the first edge of row i, relative to its diagonal group */
-	uint32_t *tgt;	/* local column of each edge */
-	uint32_t *row;	/* local row of each edge (blocks > 1 only) */
+	uint16_t *col;	/* column of each edge within its column block */
+	uint16_t *row;	/* row of each edge within its row block (blocks > 1 only) */
 	float *w;	/* weight of each edge (0: a column that reads as 0) */
 	double *ext;	/* b + s * (the final values outside), per row */
 	double *y;	/* x_i / d_i, per row */
@@ -338,7 +340,7 @@ static void local_free(struct local_system *ls)
 {
 	rn_free(ls->group);
 	rn_free(ls->diag);
-	rn_free(ls->tgt);
+	rn_free(ls->col);
 	rn_free(ls->row);
 	rn_free(ls->w);
 	rn_free(ls->ext);
@@ -356,15 +358,16 @@ static inline double local_d(const struct local_system *ls, uint32_t i)
 	return d > 0.0 ? d : 1.0;
 }
 
-/* acc[row] += w * y[column] over the edges of group g. */
-static void local_group(const struct local_system *ls, uint64_t g)
+/* acc[row] += w * y[column] over the edges of group (r, c). */
+static void local_group(const struct local_system *ls, uint32_t r, uint32_t c)
 {
-	const uint32_t *row = ls->row, *tgt = ls->tgt;
+	uint64_t g = (uint64_t)r * ls->blocks + c;
+	const uint16_t *row = ls->row, *col = ls->col;
 	const float *w = ls->w;
-	const double *y = ls->y;
-	double *acc = ls->acc;
+	const double *y = ls->y + (size_t)c * ls->rows;
+	double *acc = ls->acc + (size_t)r * ls->rows;
 	for (uint64_t e = ls->group[g]; e < ls->group[g + 1]; e++)
-		acc[row[e]] += (double)w[e] * y[tgt[e]];
+		acc[row[e]] += (double)w[e] * y[col[e]];
 }
 
 /* The rows of block r over its diagonal group, from the highest down, each final at once;
@@ -372,16 +375,17 @@ static void local_group(const struct local_system *ls, uint64_t g)
 static void local_diag(const struct local_system *ls, uint32_t r, struct sweep_sums *sums)
 {
 	uint64_t first = ls->group[(uint64_t)r * ls->blocks + r];
-	const uint32_t *diag = ls->diag, *tgt = ls->tgt + first;
+	const uint32_t *diag = ls->diag;
+	const uint16_t *col = ls->col + first;
 	const float *w = ls->w + first;
 	const double *keep = ls->keep, *ext = ls->ext, *acc = ls->acc;
-	double *y = ls->y, s = ls->s, dx = 0.0, ax = 0.0, kx = 0.0;
 	uint32_t lo = r * ls->rows, hi = ls->count - lo > ls->rows ? lo + ls->rows : ls->count;
+	double *y = ls->y, *block = y + lo, s = ls->s, dx = 0.0, ax = 0.0, kx = 0.0;
 	uint64_t end = ls->group[(uint64_t)r * ls->blocks + r + 1] - first;
 	for (uint32_t i = hi; i-- > lo;) {
 		double sum = acc ? acc[i] : 0.0;
 		for (uint64_t e = diag[i]; e < end; e++)
-			sum += (double)w[e] * y[tgt[e]];
+			sum += (double)w[e] * block[col[e]];
 		end = diag[i];
 		double xv = ext[i] + s * sum, d = local_d(ls, i), yv = xv / d;
 		dx += fabs(yv - y[i]) * d;
@@ -415,13 +419,13 @@ static struct sweep_sums local_sweep(const struct local_system *ls)
 		int64_t first = (int64_t)c + 1;
 #pragma omp parallel for schedule(dynamic, 1)
 		for (int64_t r = first; r < (int64_t)blocks; r++)
-			local_group(ls, (uint64_t)r * blocks + c);
+			local_group(ls, (uint32_t)r, c);
 	}
 	for (uint32_t r = blocks; r-- > 0;) {
 		local_diag(ls, r, &sums);
 #pragma omp parallel for schedule(dynamic, 1)
 		for (int64_t below = 0; below < (int64_t)r; below++)
-			local_group(ls, (uint64_t)below * blocks + r);
+			local_group(ls, (uint32_t)below, r);
 	}
 	return sums;
 }
@@ -448,10 +452,10 @@ static void local_fill(const struct solve_ctx *sc, const uint32_t *members,
 				continue;
 			}
 			uint64_t k = to[lw / rows]++;
-			ls->tgt[k] = lw;
+			ls->col[k] = (uint16_t)(lw % rows);
 			ls->w[k] = !sc->div || sc->div[w] > 0.0 ? g->weights[e] : 0.0f;
 			if (ls->row)
-				ls->row[k] = i;
+				ls->row[k] = (uint16_t)(i - rb * rows);
 		}
 		ls->ext[i] = (sc->b ? sc->b[v] : 1.0) + sc->s * outside;
 	}
@@ -469,8 +473,10 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 	const rn_graph *g = sc->g;
 	const uint32_t *local_of = sc->local_of;
 	uint32_t count = ls->count, rows = count > block_rows ? block_rows : count;
-	if ((count - 1) / rows + 1 > MAX_BLOCKS) /* keep the group table small */
-		rows = (count - 1) / MAX_BLOCKS + 1;
+	if ((count - 1) / rows + 1 > MAX_BLOCKS)
+		return rn_error_set(sc->err, RN_ENOMEM, NULL, 0, 0,
+				    "a cycle of %u customers is too large to solve (at most %u)",
+				    count, MAX_BLOCKS * BLOCK_ROWS);
 	uint32_t blocks = (count - 1) / rows + 1, mid = blocks > 1 ? count / 2 : count;
 	uint64_t groups = (uint64_t)blocks * blocks, room = 0;
 	ls->blocks = blocks;
@@ -521,13 +527,13 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 		}
 	}
 	ls->diag = rn_malloc_array(count, sizeof *ls->diag);
-	ls->tgt = rn_malloc_array(room ? room : 1, sizeof *ls->tgt);
+	ls->col = rn_malloc_array(room ? room : 1, sizeof *ls->col);
 	ls->w = rn_malloc_array(room ? room : 1, sizeof *ls->w);
 	ls->ext = rn_malloc_array(count, sizeof *ls->ext);
 	ls->keep = rn_calloc(count, sizeof *ls->keep);
 	if (blocks > 1)
 		ls->row = rn_malloc_array(room ? room : 1, sizeof *ls->row);
-	if (!ls->diag || !ls->tgt || !ls->w || !ls->ext || !ls->keep || (blocks > 1 && !ls->row))
+	if (!ls->diag || !ls->col || !ls->w || !ls->ext || !ls->keep || (blocks > 1 && !ls->row))
 		goto nomem;
 #pragma omp parallel for schedule(static, 1) if (blocks > 1)
 	for (int half = 0; half < 2; half++)
@@ -537,9 +543,9 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 		uint64_t k = cursor[0];
 		ls->group[1] = k;
 		if (k < room) { /* a shrinking realloc returns the tail and keeps the data */
-			uint32_t *t = rn_realloc_array(ls->tgt, k ? k : 1, sizeof *t);
+			uint16_t *t = rn_realloc_array(ls->col, k ? k : 1, sizeof *t);
 			float *w = rn_realloc_array(ls->w, k ? k : 1, sizeof *w);
-			ls->tgt = t ? t : ls->tgt;
+			ls->col = t ? t : ls->col;
 			ls->w = w ? w : ls->w;
 		}
 	}
@@ -549,8 +555,9 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 	for (int64_t c = 0; c < (int64_t)blocks; c++)
 		for (uint64_t r = 0; r < blocks; r++) {
 			uint64_t grp = r * blocks + (uint64_t)c;
+			double *column = keep + (size_t)c * rows;
 			for (uint64_t e = ls->group[grp]; e < ls->group[grp + 1]; e++)
-				keep[ls->tgt[e]] += (double)ls->w[e];
+				column[ls->col[e]] += (double)ls->w[e];
 		}
 	for (uint32_t i = 0; i < count; i++)
 		keep[i] = 1.0 - ls->s * keep[i] / local_d(ls, i);
