@@ -34,8 +34,8 @@ static void test_build_sum(void)
 	CHECK_INT(g.in_degree[2], 2);
 	CHECK_INT(g.in_degree[3], 0);
 	CHECK_NEAR(g.in_weight[2], 7, 0);
-	CHECK_NEAR(g.out_weight[0], 7.5, 0);
-	CHECK_INT(rn_graph_bytes(&g), 6 * 8 + 4 * 8 + 5 * (4 + 8 + 8));
+	CHECK_NEAR(rn_graph_out_weight(&g, 0), 7.5, 0);
+	CHECK_INT(rn_graph_bytes(&g), 6 * 8 + 4 * 8 + 5 * (4 + 8));
 	rn_graph_free(&g);
 }
 

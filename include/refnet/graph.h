@@ -5,7 +5,8 @@
  * targets and float weights (m each): 8 bytes per edge plus 8 per node, against igraph's
  * 16+ bytes per edge plus indices.  Rows are sorted by target, duplicates merged, self-loops
  * removed.  In-degree and in-weight per node come with the build because PageRank on the
- * reversed graph needs them in every iteration.
+ * reversed graph needs them in every iteration; a node's out-weight is its row's sum
+ * (rn_graph_out_weight), not stored: only outputs read it.
  */
 #ifndef REFNET_GRAPH_H
 #define REFNET_GRAPH_H
@@ -24,7 +25,6 @@ typedef struct rn_graph {
 	float *weights;        /* m, > 0 */
 	uint32_t *in_degree;   /* n */
 	double *in_weight;     /* n, sum of weights of in-edges */
-	double *out_weight;    /* n, sum of weights of out-edges */
 	uint64_t duplicates_merged; /* input edges folded into an existing edge */
 	uint64_t self_loops;        /* input edges u -> u dropped */
 	void *mapping;              /* non-NULL: the arrays live in this snapshot mapping */
@@ -47,6 +47,14 @@ int rn_graph_from_dataset(rn_graph *g, const rn_dataset *ds, const char *referra
 int rn_graph_from_dataset_release(rn_graph *g, rn_dataset *ds, rn_dup_policy policy,
 				  rn_error *err);
 void rn_graph_free(rn_graph *g);
+/* Sum of the weights of u's out-edges, in row order (the same bits wherever it is asked). */
+static inline double rn_graph_out_weight(const rn_graph *g, uint32_t u)
+{
+	double sum = 0.0;
+	for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++)
+		sum += g->weights[e];
+	return sum;
+}
 /* Memory held by the graph arrays, in bytes. */
 uint64_t rn_graph_bytes(const rn_graph *g);
 

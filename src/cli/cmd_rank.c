@@ -136,7 +136,7 @@ static int write_csv(FILE *out, const struct rank_run *r, const bool *want, uint
 			fprintf(out, ",%llu",
 				(unsigned long long)(g->offsets[v + 1] - g->offsets[v]));
 		if (want[COL_WEIGHT])
-			fprintf(out, ",%.17g", g->out_weight[v]);
+			fprintf(out, ",%.17g", rn_graph_out_weight(g, v));
 		if (want[COL_PAGERANK])
 			fprintf(out, ",%.17g", r->pagerank[v]);
 		if (want[COL_KATZ])

@@ -106,7 +106,6 @@ void rn_graph_free(rn_graph *g)
 	rn_free(g->weights);
 	rn_free(g->in_degree);
 	rn_free(g->in_weight);
-	rn_free(g->out_weight);
 	memset(g, 0, sizeof *g);
 }
 
@@ -114,8 +113,7 @@ uint64_t rn_graph_bytes(const rn_graph *g)
 {
 	return ((uint64_t)g->n + 1) * sizeof *g->offsets +
 	       g->m * (sizeof *g->targets + sizeof *g->weights) +
-	       (uint64_t)g->n * (sizeof *g->in_degree + sizeof *g->in_weight +
-				 sizeof *g->out_weight);
+	       (uint64_t)g->n * (sizeof *g->in_degree + sizeof *g->in_weight);
 }
 
 /* Edge lists at least this long are counted and scattered by two threads. */
@@ -282,23 +280,17 @@ static void compact(rn_graph *g, const uint64_t *len)
 	}
 }
 
-/* Degrees of the nodes in [lo, hi): in-degree and in-weight from every row, in row order,
- * and out-weight.  Edges into other nodes land in a local sink (a select, not a branch). */
+/* Degrees of the nodes in [lo, hi): in-degree and in-weight from every row, in row order.
+ * Edges into other nodes land in a local sink (a select, not a branch). */
 static void degrees_of(rn_graph *g, uint32_t lo, uint32_t hi)
 {
 	uint32_t sink_degree = 0;
 	double sink_weight = 0;
-	for (uint32_t u = 0; u < g->n; u++) {
-		double sum = 0;
-		for (uint64_t e = g->offsets[u]; e < g->offsets[u + 1]; e++) {
-			uint32_t v = g->targets[e];
-			bool mine = v >= lo && v < hi;
-			*(mine ? &g->in_degree[v] : &sink_degree) += 1;
-			*(mine ? &g->in_weight[v] : &sink_weight) += g->weights[e];
-			sum += g->weights[e];
-		}
-		if (u >= lo && u < hi)
-			g->out_weight[u] = sum;
+	for (uint64_t e = 0; e < g->m; e++) {
+		uint32_t v = g->targets[e];
+		bool mine = v >= lo && v < hi;
+		*(mine ? &g->in_degree[v] : &sink_degree) += 1;
+		*(mine ? &g->in_weight[v] : &sink_weight) += g->weights[e];
 	}
 }
 
@@ -311,8 +303,7 @@ static int count_degrees(rn_graph *g, rn_error *err)
 	uint32_t n = g->n;
 	g->in_degree = rn_calloc((size_t)n + 1, sizeof *g->in_degree);
 	g->in_weight = rn_calloc((size_t)n + 1, sizeof *g->in_weight);
-	g->out_weight = rn_calloc((size_t)n + 1, sizeof *g->out_weight);
-	if (!g->in_degree || !g->in_weight || !g->out_weight)
+	if (!g->in_degree || !g->in_weight)
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for degrees");
 	if (g->m < PARALLEL_EDGES || omp_get_max_threads() == 1) {
 		degrees_of(g, 0, n);

@@ -155,19 +155,27 @@ int rn_snapshot_write(const char *path, const rn_graph *g, const rn_interner *id
 	uint64_t size[S_COUNT];
 	h.file_bytes = layout(&h, size);
 	static const uint64_t zero_offset;
-	const void *data[S_COUNT] = {g->offsets, g->targets, g->weights, g->in_degree,
-				     g->in_weight, g->out_weight, parts.slots,
-				     parts.offsets ? (const void *)parts.offsets : &zero_offset,
-				     parts.arena};
-
+	/* The out-weight section holds the row sums (rn_graph_out_weight) for readers of the
+	 * format; the graph does not keep them, and refnet does not read them back. */
+	double *out_weight = rn_malloc_array((size_t)g->n + 1, sizeof *out_weight);
 	size_t tmp_len = strlen(path) + 16;
 	char *tmp = rn_malloc(tmp_len);
 	XXH3_state_t *hash = XXH3_createState();
-	if (!tmp || !hash) {
+	if (!tmp || !hash || !out_weight) {
 		rn_free(tmp);
+		rn_free(out_weight);
 		XXH3_freeState(hash);
 		return rn_error_set(err, RN_ENOMEM, path, 0, 0, "out of memory");
 	}
+	for (uint32_t u = 0; u < g->n; u++)
+		out_weight[u] = rn_graph_out_weight(g, u);
+	const void *data[S_COUNT] = {
+	    g->offsets,	  g->targets,
+	    g->weights,	  g->in_degree,
+	    g->in_weight, out_weight,
+	    parts.slots,  parts.offsets ? (const void *)parts.offsets : &zero_offset,
+	    parts.arena};
+
 	snprintf(tmp, tmp_len, "%s.tmp%ld", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	int rc = RN_OK;
@@ -204,6 +212,7 @@ done:
 	if (rc != RN_OK)
 		unlink(tmp);
 	rn_free(tmp);
+	rn_free(out_weight);
 	XXH3_freeState(hash);
 	return rc;
 }
@@ -287,7 +296,6 @@ int rn_snapshot_read(const char *path, rn_graph *g, rn_interner **ids, rn_error 
 		g->weights = (float *)(uintptr_t)(base + h->section_offset[S_WEIGHTS]);
 		g->in_degree = (uint32_t *)(uintptr_t)(base + h->section_offset[S_IN_DEGREE]);
 		g->in_weight = (double *)(uintptr_t)(base + h->section_offset[S_IN_WEIGHT]);
-		g->out_weight = (double *)(uintptr_t)(base + h->section_offset[S_OUT_WEIGHT]);
 		if (check_graph(g))
 			rc = corrupt(err, path, "inconsistent graph arrays");
 	}

@@ -156,7 +156,7 @@ static void influencers(builder *b)
 		    {NULL, i + 1.0},
 		    {rn_pl_customer(a, v), 0},
 		    {NULL, out_degree(a, v)},
-		    {NULL, a->graph.out_weight[v]},
+		    {NULL, rn_graph_out_weight(&a->graph, v)},
 		    {NULL, a->pagerank[v]},
 		    {NULL, a->katz[v]},
 		    {NULL, a->reach[v]},

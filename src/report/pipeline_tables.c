@@ -90,7 +90,7 @@ static void customer_row(const rn_analysis *a, uint32_t v, text_buf *b)
 	snprintf(count, sizeof count, ",%llu",
 		 (unsigned long long)(a->graph.offsets[v + 1] - a->graph.offsets[v]));
 	buf_put(b, count, strlen(count));
-	buf_number(b, a->graph.out_weight[v]);
+	buf_number(b, rn_graph_out_weight(&a->graph, v));
 	buf_number(b, a->has_centrality ? a->pagerank[v] : NAN);
 	buf_number(b, a->has_centrality ? a->katz[v] : NAN);
 	buf_number(b, a->has_centrality ? a->reach[v] : NAN);
