@@ -318,8 +318,10 @@ static void sort_members(const struct solve_ctx *sc, uint32_t *members, uint32_t
  * y = x / div, as the global solve does (put): row i is x_i = ext_i + s sum_j w_ij y_j, and
  * stores y_i = x_i / d_i, with d_i = div of its node (1 without div, or where div <= 0; the
  * edges into such a column get weight 0, as scaled() gives them coefficient 0, so its slot can
- * hold x).  The copy is then exact at 12 bytes an edge instead of 16 for a double coefficient
- * s w c, for one division per row. */
+ * hold x).  The copy is then exact at 8 bytes an edge (16-bit column and row within their
+ * blocks, the float weight) instead of 16 for 32-bit indices and a double coefficient s w c,
+ * for one division per row.  The constant part of each row waits in the solve's output x at
+ * the row's node: nothing reads that slot until the component is final and put() fills it. */
 struct local_system {
 	uint32_t count, blocks, rows;
 	double s;
@@ -330,7 +332,7 @@ struct local_system {
 	uint16_t *col;	/* column of each edge within its column block */
 	uint16_t *row;	/* row of each edge within its row block (blocks > 1 only) */
 	float *w;	/* weight of each edge (0: a column that reads as 0) */
-	double *ext;	/* b + s * (the final values outside), per row */
+	double *ext;	/* the solve's x: at member i's node, b + s * (the final values outside) */
 	double *y;	/* x_i / d_i, per row */
 	double *keep;	/* 1 - k_j, see solve_local */
 	double *acc;	/* sum of the off-diagonal groups' w y, per row (blocks > 1) */
@@ -343,7 +345,6 @@ static void local_free(struct local_system *ls)
 	rn_free(ls->col);
 	rn_free(ls->row);
 	rn_free(ls->w);
-	rn_free(ls->ext);
 	rn_free(ls->y);
 	rn_free(ls->keep);
 	rn_free(ls->acc);
@@ -379,6 +380,7 @@ static void local_diag(const struct local_system *ls, uint32_t r, struct sweep_s
 	const uint16_t *col = ls->col + first;
 	const float *w = ls->w + first;
 	const double *keep = ls->keep, *ext = ls->ext, *acc = ls->acc;
+	const uint32_t *members = ls->members;
 	uint32_t lo = r * ls->rows, hi = ls->count - lo > ls->rows ? lo + ls->rows : ls->count;
 	double *y = ls->y, *block = y + lo, s = ls->s, dx = 0.0, ax = 0.0, kx = 0.0;
 	uint64_t end = ls->group[(uint64_t)r * ls->blocks + r + 1] - first;
@@ -387,7 +389,7 @@ static void local_diag(const struct local_system *ls, uint32_t r, struct sweep_s
 		for (uint64_t e = diag[i]; e < end; e++)
 			sum += (double)w[e] * block[col[e]];
 		end = diag[i];
-		double xv = ext[i] + s * sum, d = local_d(ls, i), yv = xv / d;
+		double xv = ext[members[i]] + s * sum, d = local_d(ls, i), yv = xv / d;
 		dx += fabs(yv - y[i]) * d;
 		ax += fabs(xv);
 		kx += keep[i] * xv;
@@ -457,7 +459,7 @@ static void local_fill(const struct solve_ctx *sc, const uint32_t *members,
 			if (ls->row)
 				ls->row[k] = (uint16_t)(i - rb * rows);
 		}
-		ls->ext[i] = (sc->b ? sc->b[v] : 1.0) + sc->s * outside;
+		ls->ext[v] = (sc->b ? sc->b[v] : 1.0) + sc->s * outside;
 	}
 }
 
@@ -529,11 +531,11 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 	ls->diag = rn_malloc_array(count, sizeof *ls->diag);
 	ls->col = rn_malloc_array(room ? room : 1, sizeof *ls->col);
 	ls->w = rn_malloc_array(room ? room : 1, sizeof *ls->w);
-	ls->ext = rn_malloc_array(count, sizeof *ls->ext);
+	ls->ext = sc->x;
 	ls->keep = rn_calloc(count, sizeof *ls->keep);
 	if (blocks > 1)
 		ls->row = rn_malloc_array(room ? room : 1, sizeof *ls->row);
-	if (!ls->diag || !ls->col || !ls->w || !ls->ext || !ls->keep || (blocks > 1 && !ls->row))
+	if (!ls->diag || !ls->col || !ls->w || !ls->keep || (blocks > 1 && !ls->row))
 		goto nomem;
 #pragma omp parallel for schedule(static, 1) if (blocks > 1)
 	for (int half = 0; half < 2; half++)
@@ -625,8 +627,9 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 	double mass = 0.0;
 	bool correct = true;
 	for (uint32_t i = 0; i < count; i++) {
-		correct = correct && ls.keep[i] >= 0.0 && ls.ext[i] >= 0.0;
-		mass += ls.ext[i];
+		double e = ls.ext[members[i]];
+		correct = correct && ls.keep[i] >= 0.0 && e >= 0.0;
+		mass += e;
 	}
 	correct = correct && mass > 0.0;
 	double budget = sc->tol * (double)count / (double)g->n;

@@ -55,7 +55,7 @@ int cmd_convert(int argc, char **argv)
 	cli_graph loaded;
 	rn_error err;
 	rn_error_clear(&err);
-	if (cli_load_graph(&loaded, argv[optind], policy, &err) != RN_OK)
+	if (cli_load_graph(&loaded, argv[optind], policy, true, &err) != RN_OK)
 		return cli_fail(&err);
 	double start = rn_now();
 	int rc = rn_snapshot_write(output, &loaded.graph, loaded.dataset.ids, &err);

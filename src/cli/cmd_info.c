@@ -85,10 +85,9 @@ int cmd_info(int argc, char **argv)
 	cli_graph loaded;
 	rn_error err;
 	rn_error_clear(&err);
-	int rc = cli_load_graph(&loaded, argv[optind], policy, &err);
+	int rc = cli_load_graph(&loaded, argv[optind], policy, false, &err);
 	if (rc != RN_OK)
 		return cli_fail(&err);
-	rn_interner_drop_index(loaded.dataset.ids); /* no id is looked up from here on */
 	const rn_graph *g = &loaded.graph;
 	uint32_t *comp = rn_malloc_array((size_t)g->n + 1, sizeof *comp);
 	uint32_t components = 0, *sizes = NULL, largest = 0;

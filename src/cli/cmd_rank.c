@@ -229,11 +229,8 @@ int cmd_rank(int argc, char **argv)
 	memset(&run, 0, sizeof run);
 	rn_error err;
 	rn_error_clear(&err);
-	int rc = cli_load_graph(&run.loaded, path, RN_DUP_SUM, &err);
+	int rc = cli_load_graph(&run.loaded, path, RN_DUP_SUM, false, &err);
 	run.have_graph = rc == RN_OK;
-	/* From here on ids are only printed: the lookup table can go (134 MB at 1e7 ids). */
-	if (rc == RN_OK)
-		rn_interner_drop_index(run.loaded.dataset.ids);
 	uint32_t n = run.loaded.graph.n;
 	size_t nn = n ? n : 1;
 	if (rc == RN_OK) {

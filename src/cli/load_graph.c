@@ -38,7 +38,8 @@ static int load_snapshot(cli_graph *out, const char *path, rn_error *err)
 	return RN_OK;
 }
 
-int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, rn_error *err)
+int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, bool lookups,
+		   rn_error *err)
 {
 	memset(out, 0, sizeof *out);
 	double start = rn_now();
@@ -47,6 +48,8 @@ int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, rn_er
 		return rn_error_set(err, rc, NULL, 0, 0, "out of memory");
 	if (rn_snapshot_detect(path)) {
 		rc = load_snapshot(out, path, err);
+		if (rc == RN_OK && !lookups)
+			rn_interner_drop_index(out->dataset.ids);
 		out->load_seconds = rn_now() - start;
 		return rc;
 	}
@@ -60,6 +63,8 @@ int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, rn_er
 	 * without a customers file) is not used by the graph commands. */
 	if (rc == RN_OK) {
 		out->rows = out->dataset.referrals.count;
+		if (!lookups)
+			rn_interner_drop_index(out->dataset.ids);
 		/* The graph commands need only the graph and the ids from here on; a duplicate
 		 * error wants the rows to name its line. */
 		if (policy == RN_DUP_ERROR)

@@ -7,6 +7,7 @@
 
 #include <refnet/graph.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct cli_graph {
@@ -16,7 +17,12 @@ typedef struct cli_graph {
 	double load_seconds;  /* file to CSR */
 } cli_graph;
 
-int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, rn_error *err);
+/* With lookups false (rank, info: ids are only printed afterwards) the ids' hash table goes as
+ * soon as the last row is read, before the graph is built (rn_interner_drop_index), which
+ * takes it and the strings' lookup headers off the load's peak; convert keeps it for the
+ * snapshot. */
+int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, bool lookups,
+		   rn_error *err);
 void cli_graph_free(cli_graph *loaded);
 /* Parses sum|max|first|error; returns 0 or -1. */
 int cli_parse_dup_policy(const char *text, rn_dup_policy *policy);
