@@ -212,6 +212,38 @@ static void build_components(rn_graph *g)
 	free(w);
 }
 
+/* A cyclic component's copy keeps a one-byte code per edge when the graph has at most 255
+ * distinct weights, else the float weight: both sides of the boundary, and far above it, solve
+ * to the same fixed point as the reference iteration (check_solve), blocked or not. */
+static void test_weight_codes(void)
+{
+	uint32_t n = 3000, distinct[] = {1, 255, 256, 1000};
+	uint32_t *s = malloc(2 * n * sizeof *s), *t = malloc(2 * n * sizeof *t);
+	float *w = malloc(2 * n * sizeof *w);
+	for (int k = 0; k < 4; k++) {
+		uint64_t m = 0;
+		for (uint32_t u = 0; u < n;
+		     u++) { /* one cycle through all, plus chords: unique pairs */
+			s[m] = u, t[m] = (u + 1) % n,
+			w[m] = 0.5f + (float)(m % distinct[k]) / 1024.0f;
+			m++;
+			s[m] = u, t[m] = (u + 7) % n,
+			w[m] = 0.5f + (float)(m % distinct[k]) / 1024.0f;
+			m++;
+		}
+		rn_graph g;
+		CHECK_INT(rn_graph_build(&g, n, m, s, t, w, RN_DUP_SUM, NULL), RN_OK);
+		check_solve(&g, 0.85);
+		rn_solve_block_rows(700);
+		check_solve(&g, 0.85);
+		rn_solve_block_rows(0);
+		rn_graph_free(&g);
+	}
+	free(s);
+	free(t);
+	free(w);
+}
+
 static void test_large_components(void)
 {
 	rn_graph g;
@@ -459,6 +491,7 @@ int main(void)
 	test_split(0);
 	test_split(1);
 	test_large_components();
+	test_weight_codes();
 	test_rounding_floor();
 	test_blocked();
 	test_diverge();
