@@ -18,13 +18,13 @@ static void test_chain(void)
 	CHECK_INT(rn_graph_build(&g, 3, 2, s, t, w, RN_DUP_SUM, NULL), RN_OK);
 	double x[3], a = 0.5;
 	rn_lambda_bounds lambda = {-1, -1};
-	CHECK_INT(rn_katz(&g, a, 1e-12, x, &lambda, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, a, 1e-12, x, &lambda, NULL, NULL), RN_OK);
 	CHECK(lambda.lower == 0 && lambda.upper == 0); /* acyclic: nilpotent */
 	CHECK_NEAR(x[2], 1, 0);
 	CHECK_NEAR(x[1], 1 + a, 0);
 	CHECK_NEAR(x[0], 1 + 2 * a * (1 + a), 1e-15);
 	/* Any alpha is admissible on a DAG. */
-	CHECK_INT(rn_katz(&g, 10.0, 1e-12, x, NULL, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, 10.0, 1e-12, x, NULL, NULL, NULL), RN_OK);
 	CHECK_NEAR(x[0], 1 + 20 * 11, 1e-12);
 	rn_graph_free(&g);
 }
@@ -41,14 +41,14 @@ static void test_cycle(void)
 	CHECK_INT(rn_spectral_radius(&g, 1000, 1e-12, &lo, &hi, NULL), RN_OK);
 	CHECK(lo <= 2 + 1e-12 && hi >= 2 - 1e-12);
 	CHECK_NEAR(hi, 2, 1e-9);
-	CHECK_INT(rn_katz(&g, 0.25, 1e-13, x, NULL, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, 0.25, 1e-13, x, NULL, NULL, NULL), RN_OK);
 	CHECK_NEAR(x[0], 2, 1e-11);
 	CHECK_NEAR(x[1], 2, 1e-11);
 	CHECK_NEAR(x[3], 1 + 0.25 * 2, 1e-11);
-	CHECK_INT(rn_katz(&g, 0.5, 1e-12, x, NULL, &err), RN_EUSAGE);
+	CHECK_INT(rn_katz(&g, 0.5, 1e-12, x, NULL, NULL, &err), RN_EUSAGE);
 	CHECK_CONTAINS(err.message, "Katz alpha 0.5 is too large");
 	CHECK_CONTAINS(err.message, "alpha must be below 1/lambda_max = 0.5");
-	CHECK_INT(rn_katz(&g, -1, 1e-12, x, NULL, &err), RN_EUSAGE);
+	CHECK_INT(rn_katz(&g, -1, 1e-12, x, NULL, NULL, &err), RN_EUSAGE);
 	rn_graph_free(&g);
 	/* A 2-cycle (eigenvalues +1 and -1: plain power iteration would oscillate). */
 	uint32_t s2[] = {0, 1}, t2[] = {1, 0};
@@ -73,7 +73,7 @@ static void test_vs_jacobi(tg_kind kind, uint32_t n, uint64_t m)
 	double *ones = malloc(n * sizeof *ones);
 	for (uint32_t v = 0; v < n; v++)
 		ones[v] = a[v] = 1;
-	CHECK_INT(rn_katz(&g, alpha, 1e-12, x, NULL, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, alpha, 1e-12, x, NULL, NULL, NULL), RN_OK);
 	for (int it = 0; it < 10000; it++) {
 		rn_spmv(&g, a, NULL, alpha, ones, b);
 		double change = 0;
@@ -103,10 +103,17 @@ static void test_threads(void)
 	double *a = malloc(g.n * sizeof *a), *b = malloc(g.n * sizeof *b);
 	rn_lambda_bounds lambda;
 	omp_set_num_threads(1);
-	CHECK_INT(rn_katz(&g, 0.05, 1e-12, a, &lambda, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, 0.05, 1e-12, a, &lambda, NULL, NULL), RN_OK);
 	omp_set_num_threads(2);
-	CHECK_INT(rn_katz(&g, 0.05, 1e-12, b, &lambda, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, 0.05, 1e-12, b, &lambda, NULL, NULL), RN_OK);
 	CHECK(memcmp(a, b, g.n * sizeof *a) == 0);
+	/* with the components handed in: the same bits, and the same refusal */
+	rn_scc_labels scc;
+	CHECK_INT(rn_scc_labels_compute(&g, &scc, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, 0.05, 1e-12, b, &lambda, &scc, NULL), RN_OK);
+	CHECK(memcmp(a, b, g.n * sizeof *a) == 0);
+	CHECK_INT(rn_katz(&g, 1.0, 1e-12, b, NULL, &scc, NULL), RN_EUSAGE);
+	rn_scc_labels_free(&scc);
 	free(a);
 	free(b);
 	rn_graph_free(&g);
@@ -124,20 +131,20 @@ static void test_early_decision(void)
 	rn_lambda_bounds lambda;
 	CHECK_INT(rn_spectral_radius(&g, 2000, 1e-9, &lo, &hi, NULL), RN_OK);
 	double *a = malloc(g.n * sizeof *a), *b = malloc(g.n * sizeof *b);
-	CHECK_INT(rn_katz(&g, 0.3 / hi, 1e-12, a, &lambda, NULL), RN_OK);
-	CHECK_INT(rn_katz(&g, 0.3 / hi, 1e-12, b, NULL, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, 0.3 / hi, 1e-12, a, &lambda, NULL, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, 0.3 / hi, 1e-12, b, NULL, NULL, NULL), RN_OK);
 	double worst = 0;
 	for (uint32_t v = 0; v < g.n; v++)
 		worst = fmax(worst, fabs(a[v] - b[v]) / a[v]);
 	CHECK(worst <= 1e-10);
-	CHECK_INT(rn_katz(&g, 5 / hi, 1e-12, a, NULL, &err), RN_EUSAGE);
+	CHECK_INT(rn_katz(&g, 5 / hi, 1e-12, a, NULL, NULL, &err), RN_EUSAGE);
 	CHECK_CONTAINS(err.message, "too large for this graph");
 	const char *safe = strstr(err.message, "any alpha below ");
 	CHECK(safe != NULL);
 	if (safe) {
 		double alpha = strtod(safe + strlen("any alpha below "), NULL);
 		CHECK(alpha > 0 && alpha * hi < 1);
-		CHECK_INT(rn_katz(&g, alpha * 0.999, 1e-12, a, NULL, NULL), RN_OK);
+		CHECK_INT(rn_katz(&g, alpha * 0.999, 1e-12, a, NULL, NULL, NULL), RN_OK);
 	}
 	free(a);
 	free(b);
@@ -166,7 +173,7 @@ static void test_default_alpha(void)
 	CHECK_INT(rn_katz_default(&g, 1e-13, x, &alpha, &upper, NULL, NULL, NULL), RN_OK);
 	CHECK(alpha == RN_KATZ_ALPHA);
 	CHECK(upper >= 2 - 1e-12 && upper * RN_KATZ_ALPHA < 1);
-	CHECK_INT(rn_katz(&g, RN_KATZ_ALPHA, 1e-13, ref, NULL, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, RN_KATZ_ALPHA, 1e-13, ref, NULL, NULL, NULL), RN_OK);
 	for (int v = 0; v < 3; v++)
 		CHECK_NEAR(x[v], ref[v], 1e-12);
 	rn_graph_free(&g);
@@ -178,7 +185,7 @@ static void test_default_alpha(void)
 				kt[m++] = v;
 			}
 	CHECK_INT(rn_graph_build(&g, 13, m, ks, kt, NULL, RN_DUP_SUM, NULL), RN_OK);
-	CHECK_INT(rn_katz(&g, RN_KATZ_ALPHA, 1e-12, x, NULL, NULL), RN_EUSAGE);
+	CHECK_INT(rn_katz(&g, RN_KATZ_ALPHA, 1e-12, x, NULL, NULL, NULL), RN_EUSAGE);
 	for (int refine = 0; refine < 2; refine++) {
 		CHECK_INT(rn_katz_default(&g, 1e-13, x, &alpha, &upper, refine ? &lambda : NULL,
 					  NULL, NULL),
@@ -246,7 +253,7 @@ static void test_close_eigenvalues(void)
 	CHECK(hi - lo <= 1e-12 * hi);
 	CHECK(hi > 12.11 && hi < 12.13);
 	rn_lambda_bounds lambda;
-	CHECK_INT(rn_katz(&g, 0.05, 1e-12, x, &lambda, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, 0.05, 1e-12, x, &lambda, NULL, NULL), RN_OK);
 	CHECK(lambda.lower <= lo && lambda.upper >= hi);
 	CHECK(lambda.upper - lambda.lower > RN_LAMBDA_GAP * lambda.upper);
 	CHECK(lambda.lower >= 11.9); /* a bound worth showing */

@@ -411,7 +411,7 @@ static void test_empty(void)
 	CHECK_INT(count, 0);
 	CHECK_INT(rn_solve_linear(&g, NULL, 0.5, NULL, 1e-10, 10, x, NULL, NULL), RN_OK);
 	CHECK_INT(rn_pagerank(&g, NULL, x, NULL, NULL), RN_OK);
-	CHECK_INT(rn_katz(&g, 0.5, 1e-10, x, NULL, NULL), RN_OK);
+	CHECK_INT(rn_katz(&g, 0.5, 1e-10, x, NULL, NULL, NULL), RN_OK);
 	CHECK_INT(rn_reach(&g, NULL, x, NULL, NULL), RN_OK);
 	rn_cascades c;
 	CHECK_INT(rn_cascades_compute(&g, &c, NULL), RN_OK);
@@ -444,7 +444,7 @@ static void test_alloc_failures(void)
 				rc = rn_pagerank(&g, NULL, x, NULL, &err);
 				break;
 			case 1:
-				rc = rn_katz(&g, 0.01, 1e-10, x, NULL, &err);
+				rc = rn_katz(&g, 0.01, 1e-10, x, NULL, NULL, &err);
 				break;
 			case 2:
 				rc = rn_reach(&g, &ro, x, NULL, &err);

@@ -146,9 +146,10 @@ typedef struct rn_lambda_bounds {
  * number of length-k referral chains from u.  alpha >= 1/upper (the bound above) is rejected
  * with RN_EUSAGE and a message naming lambda_max.  lambda (may be NULL) receives the bounds
  * on lambda_max (rn_lambda_bounds); with NULL they are refined only until they decide alpha,
- * which on large cyclic graphs is much faster. */
+ * which on large cyclic graphs is much faster.  scc: the graph's components if already known
+ * (rn_scc_labels_compute), else NULL. */
 int rn_katz(const rn_graph *g, double alpha, double tol, double *x, rn_lambda_bounds *lambda,
-	    rn_error *err);
+	    const rn_scc_labels *scc, rn_error *err);
 
 /* Katz with the alpha used when the caller names none: RN_KATZ_ALPHA (0.1) when it provably
  * converges on g (alpha * upper < 1), else half the largest provably safe alpha, 0.5 / upper.

@@ -327,13 +327,13 @@ int rn_katz_default(const rn_graph *g, double tol, double *x, double *alpha, dou
 }
 
 int rn_katz(const rn_graph *g, double alpha, double tol, double *x, rn_lambda_bounds *lambda,
-	    rn_error *err)
+	    const rn_scc_labels *scc, rn_error *err)
 {
 	if (!(alpha > 0.0) || !isfinite(alpha))
 		return rn_error_set(err, RN_EUSAGE, NULL, 0, 0,
 				    "Katz alpha must be a positive number, got %g", alpha);
 	struct bounds b;
-	int rc = katz_bounds(g, NULL, alpha, tol, lambda, &b, err);
+	int rc = katz_bounds(g, scc, alpha, tol, lambda, &b, err);
 	if (rc != RN_OK)
 		return rc;
 	double lo = b.lower, hi = b.upper;
@@ -359,5 +359,5 @@ int rn_katz(const rn_graph *g, double alpha, double tol, double *x, rn_lambda_bo
 		    "largest eigenvalue of the referral matrix is between %.6g and %.6g; "
 		    "any alpha below %.6g is accepted",
 		    alpha, lo, hi, 1.0 / hi);
-	return katz_solve(g, NULL, alpha, b.chosen, tol, x, err);
+	return katz_solve(g, scc, alpha, b.chosen, tol, x, err);
 }

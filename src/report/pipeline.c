@@ -496,7 +496,7 @@ static int katz_and_reach(rn_analysis *a, const rn_scc_labels *scc, rn_error *er
 			       a->katz_alpha, RN_KATZ_ALPHA, upper, RN_KATZ_ALPHA))
 			return nomem(err);
 	} else {
-		rc = rn_katz(&a->graph, a->katz_alpha, 1e-10, a->katz, &a->katz_lambda, err);
+		rc = rn_katz(&a->graph, a->katz_alpha, 1e-10, a->katz, &a->katz_lambda, scc, err);
 	}
 	if (rc == RN_EUSAGE) {
 		char msg[RN_ERROR_MSG_MAX];
