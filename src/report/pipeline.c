@@ -299,6 +299,9 @@ static int stage_load(rn_analysis *a, rn_error *err)
 	rc = rn_dataset_finish(&a->ds, err);
 	if (rc)
 		return rc;
+	/* Every customer id is read: from here on they are only printed, so the lookup table goes
+	 * and the strings are packed (274 MB at 1e7 customers). */
+	rn_interner_drop_index(a->ds.ids);
 	a->n = rn_interner_count(a->ds.ids);
 	for (int i = 0; i < 4; i++)
 		if (a->inputs[i].skipped_rows &&
