@@ -213,22 +213,25 @@ static void build_components(rn_graph *g)
 }
 
 /* A cyclic component's copy keeps a one-byte code per edge when the graph has at most 255
- * distinct weights, else the float weight: both sides of the boundary, and far above it, solve
- * to the same fixed point as the reference iteration (check_solve), blocked or not. */
+ * distinct weights, else the float weight; and each column's weight sum as a float when that
+ * is exact (weights in 1/1024ths), else the mass-correction factor as a double (weights in
+ * 1/1000ths).  Both sides of each, and far above the first, solve to the same fixed point as
+ * the reference iteration (check_solve), blocked or not. */
 static void test_weight_codes(void)
 {
-	uint32_t n = 3000, distinct[] = {1, 255, 256, 1000};
+	uint32_t n = 3000, distinct[] = {1, 255, 256, 1000, 255, 1000};
+	float unit[] = {1024, 1024, 1024, 1024, 1000, 1000};
 	uint32_t *s = malloc(2 * n * sizeof *s), *t = malloc(2 * n * sizeof *t);
 	float *w = malloc(2 * n * sizeof *w);
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < 6; k++) {
 		uint64_t m = 0;
-		for (uint32_t u = 0; u < n;
-		     u++) { /* one cycle through all, plus chords: unique pairs */
-			s[m] = u, t[m] = (u + 1) % n,
-			w[m] = 0.5f + (float)(m % distinct[k]) / 1024.0f;
+		/* one cycle through all, plus chords: unique pairs */
+		for (uint32_t u = 0; u < n; u++) {
+			s[m] = u, t[m] = (u + 1) % n;
+			w[m] = 0.5f + (float)(m % distinct[k]) / unit[k];
 			m++;
-			s[m] = u, t[m] = (u + 7) % n,
-			w[m] = 0.5f + (float)(m % distinct[k]) / 1024.0f;
+			s[m] = u, t[m] = (u + 7) % n;
+			w[m] = 0.5f + (float)(m % distinct[k]) / unit[k];
 			m++;
 		}
 		rn_graph g;
@@ -237,6 +240,28 @@ static void test_weight_codes(void)
 		rn_solve_block_rows(700);
 		check_solve(&g, 0.85);
 		rn_solve_block_rows(0);
+		if (k == 1) {
+			/* PageRank does not change when every weight is scaled; scaled by 0.3 the
+			 * column sums are no longer floats, so the correction takes the double
+			 * path: the same sweeps (a wrong factor there would cost many more). */
+			rn_graph h;
+			for (uint64_t e = 0; e < m; e++)
+				w[e] *= 0.3f;
+			CHECK_INT(rn_graph_build(&h, n, m, s, t, w, RN_DUP_SUM, NULL), RN_OK);
+			double *p = malloc(n * sizeof *p), *q = malloc(n * sizeof *q);
+			rn_solve_stats sp, sq;
+			CHECK_INT(rn_pagerank(&g, NULL, p, &sp, NULL), RN_OK);
+			CHECK_INT(rn_pagerank(&h, NULL, q, &sq, NULL), RN_OK);
+			double worst = 0;
+			for (uint32_t v = 0; v < n; v++)
+				worst = fmax(worst, fabs(p[v] - q[v]) / p[v]);
+			CHECK(worst < 1e-6);
+			CHECK(sp.max_sweeps + 2 >= sq.max_sweeps &&
+			      sq.max_sweeps + 2 >= sp.max_sweeps);
+			free(p);
+			free(q);
+			rn_graph_free(&h);
+		}
 		rn_graph_free(&g);
 	}
 	free(s);

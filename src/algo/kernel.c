@@ -423,7 +423,9 @@ struct local_system {
 	const struct weight_codes *weights;
 	double *ext;	/* the solve's x: at member i's node, b + s * (the final values outside) */
 	double *y;	/* x_i / d_i, per row */
-	double *keep;	/* 1 - k_j, see solve_local */
+	double *keep;	/* 1 - k_j (see solve_local), or NULL and: */
+	float *colw;	/* W_j, the column's sum of weights, when a float holds every W_j exactly:
+			 * then 1 - k_j = 1 - s W_j / d_j (local_keep), 4 bytes a member less */
 	double *acc;	/* sum of the off-diagonal groups' w y, per row (blocks > 1) */
 };
 
@@ -437,6 +439,7 @@ static void local_free(struct local_system *ls)
 	rn_free(ls->code);
 	rn_free(ls->y);
 	rn_free(ls->keep);
+	rn_free(ls->colw);
 	rn_free(ls->acc);
 }
 
@@ -453,6 +456,12 @@ static inline double local_d(const struct local_system *ls, uint32_t i)
 static inline double edge_w(const uint8_t *code, const double *value, const float *w, uint64_t e)
 {
 	return code ? value[code[e]] : (double)w[e];
+}
+
+/* 1 - k_i of row i. */
+static inline double local_keep(const struct local_system *ls, uint32_t i)
+{
+	return ls->colw ? 1.0 - ls->s * (double)ls->colw[i] / local_d(ls, i) : ls->keep[i];
 }
 
 /* acc[row] += w * y[column] over the edges of group (r, c).  Made twice, with and without
@@ -491,6 +500,7 @@ local_diag_as(const struct local_system *ls, uint32_t r, struct sweep_sums *sums
 	const double *value = coded ? ls->weights->value : NULL;
 	const float *w = coded ? NULL : ls->w + first;
 	const double *keep = ls->keep, *ext = ls->ext, *acc = ls->acc;
+	const float *colw = ls->colw;
 	const uint32_t *members = ls->members;
 	uint32_t lo = r * ls->rows, hi = ls->count - lo > ls->rows ? lo + ls->rows : ls->count;
 	double *y = ls->y, *block = y + lo, s = ls->s, dx = 0.0, ax = 0.0, kx = 0.0;
@@ -503,7 +513,8 @@ local_diag_as(const struct local_system *ls, uint32_t r, struct sweep_sums *sums
 		double xv = ext[members[i]] + s * sum, d = local_d(ls, i), yv = xv / d;
 		dx += fabs(yv - y[i]) * d;
 		ax += fabs(xv);
-		kx += keep[i] * xv;
+		kx +=
+		    colw ? xv - s * (double)colw[i] * yv : keep[i] * xv; /* (1 - s W_i / d_i) x_i */
 		y[i] = yv;
 	}
 	sums->change += dx;
@@ -704,8 +715,19 @@ static int local_build(struct solve_ctx *sc, const uint32_t *members, struct loc
 				column[ls->col[e]] += edge_w(
 				    ls->code, ls->weights ? ls->weights->value : NULL, ls->w, e);
 		}
-	for (uint32_t i = 0; i < count; i++)
-		keep[i] = 1.0 - ls->s * keep[i] / local_d(ls, i);
+	bool exact = true;
+	for (uint32_t i = 0; i < count && exact; i++)
+		exact = (double)(float)keep[i] == keep[i];
+	ls->colw = exact ? rn_malloc_array(count, sizeof *ls->colw) : NULL;
+	if (ls->colw) { /* sums of small integer weights, as on generated and most CRM data */
+		for (uint32_t i = 0; i < count; i++)
+			ls->colw[i] = (float)keep[i];
+		rn_free(ls->keep);
+		ls->keep = NULL;
+	} else {
+		for (uint32_t i = 0; i < count; i++)
+			keep[i] = 1.0 - ls->s * keep[i] / local_d(ls, i);
+	}
 	rn_free(cursor);
 	return RN_OK;
 nomem:
@@ -771,7 +793,7 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 	bool correct = true;
 	for (uint32_t i = 0; i < count; i++) {
 		double e = ls.ext[members[i]];
-		correct = correct && ls.keep[i] >= 0.0 && e >= 0.0;
+		correct = correct && local_keep(&ls, i) >= 0.0 && e >= 0.0;
 		mass += e;
 	}
 	correct = correct && mass > 0.0;
