@@ -405,9 +405,10 @@ static void sort_members(const struct solve_ctx *sc, uint32_t *members, uint32_t
  * y = x / div, as the global solve does (put): row i is x_i = ext_i + s sum_j w_ij y_j, and
  * stores y_i = x_i / d_i, with d_i = div of its node (1 without div, or where div <= 0; the
  * edges into such a column get weight 0, as scaled() gives them coefficient 0, so its slot can
- * hold x).  The copy is then exact at 8 bytes an edge (16-bit column and row within their
- * blocks, the float weight) instead of 16 for 32-bit indices and a double coefficient s w c,
- * for one division per row.  The constant part of each row waits in the solve's output x at
+ * hold x).  The copy is then exact at 5 bytes an edge (16-bit column and row within their
+ * blocks, a one-byte weight code; 8 with the float weight when the graph has more than 255
+ * distinct weights) instead of 16 for 32-bit indices and a double coefficient s w c, for one
+ * division per row.  The constant part of each row waits in the solve's output x at
  * the row's node: nothing reads that slot until the component is final and put() fills it. */
 struct local_system {
 	uint32_t count, blocks, rows;
