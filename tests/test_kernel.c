@@ -187,6 +187,35 @@ static void test_split(int hub)
 	free(w);
 }
 
+/* The backward search of the split (reach_back) marks a path along the index order in one
+ * pass; one against it needs a pass per node, so after BACK_PASSES passes the search goes on
+ * over reversed rows.  Either way one component of all the nodes, solved. */
+static void test_split_order(void)
+{
+	uint32_t n = 3000;
+	uint32_t *s = malloc(2 * n * sizeof *s), *t = malloc(2 * n * sizeof *t);
+	for (int against = 0; against < 2; against++) {
+		uint64_t m = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			s[m] = i, t[m] = against ? (i + n - 1) % n : (i + 1) % n, m++;
+			if (i % 97 == 0)
+				s[m] = i, t[m] = (i + 1500) % n, m++;
+		}
+		rn_graph g;
+		CHECK_INT(rn_graph_build(&g, n, m, s, t, NULL, RN_DUP_SUM, NULL), RN_OK);
+		check_solve(&g, 0.85);
+		uint32_t *comp = malloc(n * sizeof *comp), count = 0, *sizes = NULL;
+		CHECK_INT(rn_scc(&g, comp, &count, &sizes, NULL), RN_OK);
+		CHECK_INT(count, 1);
+		CHECK_INT(sizes ? sizes[0] : 0, n);
+		free(comp);
+		rn_free(sizes);
+		rn_graph_free(&g);
+	}
+	free(s);
+	free(t);
+}
+
 /* Four cyclic components of 1000 nodes each, every one at least an eighth of the graph, so
  * that solve_local gives its map back after each and makes it again for the next; each
  * component also feeds the ones built before it, which must therefore be final first. */
@@ -516,6 +545,7 @@ int main(void)
 	test_solve(TG_RANDOM, 30000, 90000, 0.85);
 	test_split(0);
 	test_split(1);
+	test_split_order();
 	test_large_components();
 	test_weight_codes();
 	test_rounding_floor();
