@@ -6,6 +6,7 @@
 #include "cli/load_graph.h"
 
 #include <refnet/graph.h>
+#include <refnet/report.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -44,6 +45,13 @@ static void degree_stats(const rn_graph *g, struct degree_stats *s)
 	}
 	s->mean_out = g->n ? (double)g->m / g->n : 0;
 	s->mean_out_referrers = s->referrers ? (double)g->m / s->referrers : 0;
+}
+
+/* x as JSON: the shortest form that reads back to the same double (as the report), or null. */
+static const char *json_number(char buf[RN_NUMBER_MAX], double x)
+{
+	rn_format_double(buf, x);
+	return buf[0] ? buf : "null";
 }
 
 int cmd_info(int argc, char **argv)
@@ -111,22 +119,27 @@ int cmd_info(int argc, char **argv)
 	double bytes_per_edge = g->m ? (double)rn_graph_bytes(g) / (double)g->m : 0;
 
 	if (json) {
+		char mean_out[RN_NUMBER_MAX], mean_referrers[RN_NUMBER_MAX],
+		    per_edge[RN_NUMBER_MAX];
 		printf("{\n  \"file\": ");
 		cli_json_string(stdout, argv[optind]);
-		printf(",\n  \"nodes\": %u,\n  \"edges\": %llu,\n  \"rows\": %llu,\n"
-		       "  \"duplicates_merged\": %llu,\n  \"self_loops\": %llu,\n"
-		       "  \"weakly_connected_components\": %u,\n  \"largest_component\": %u,\n"
-		       "  \"referrers\": %u,\n  \"referred\": %u,\n  \"multi_referred\": %u,\n"
-		       "  \"isolated\": %u,\n  \"max_out_degree\": %llu,\n  \"max_in_degree\": %llu,\n"
-		       "  \"mean_out_degree\": %.17g,\n  \"mean_referrals_per_referrer\": %.17g,\n"
-		       "  \"graph_bytes\": %llu,\n  \"bytes_per_edge\": %.17g,\n"
-		       "  \"load_seconds\": %.6f\n}\n",
-		       g->n, (unsigned long long)g->m, (unsigned long long)loaded.rows,
-		       (unsigned long long)g->duplicates_merged, (unsigned long long)g->self_loops,
-		       components, largest, s.referrers, s.referred, s.multi_referred, s.isolated,
-		       (unsigned long long)s.max_out, (unsigned long long)s.max_in, s.mean_out,
-		       s.mean_out_referrers, (unsigned long long)rn_graph_bytes(g), bytes_per_edge,
-		       loaded.load_seconds);
+		printf(
+		    ",\n  \"nodes\": %u,\n  \"edges\": %llu,\n  \"rows\": %llu,\n"
+		    "  \"duplicates_merged\": %llu,\n  \"self_loops\": %llu,\n"
+		    "  \"weakly_connected_components\": %u,\n  \"largest_component\": %u,\n"
+		    "  \"referrers\": %u,\n  \"referred\": %u,\n  \"multi_referred\": %u,\n"
+		    "  \"isolated\": %u,\n  \"max_out_degree\": %llu,\n  \"max_in_degree\": %llu,\n"
+		    "  \"mean_out_degree\": %s,\n  \"mean_referrals_per_referrer\": %s,\n"
+		    "  \"graph_bytes\": %llu,\n  \"bytes_per_edge\": %s,\n"
+		    "  \"load_seconds\": %.6f\n}\n",
+		    g->n, (unsigned long long)g->m, (unsigned long long)loaded.rows,
+		    (unsigned long long)g->duplicates_merged, (unsigned long long)g->self_loops,
+		    components, largest, s.referrers, s.referred, s.multi_referred, s.isolated,
+		    (unsigned long long)s.max_out, (unsigned long long)s.max_in,
+		    json_number(mean_out, s.mean_out),
+		    json_number(mean_referrers, s.mean_out_referrers),
+		    (unsigned long long)rn_graph_bytes(g), json_number(per_edge, bytes_per_edge),
+		    loaded.load_seconds);
 	} else {
 		printf("file                 %s\n", argv[optind]);
 		printf("customers            %u\n", g->n);

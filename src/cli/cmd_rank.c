@@ -14,6 +14,7 @@
 #include <refnet/algo.h>
 #include <refnet/graph.h>
 #include <refnet/io.h>
+#include <refnet/report.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -102,6 +103,14 @@ static void write_id(FILE *out, const char *s, size_t len)
 	fputc('"', out);
 }
 
+/* ",x" in the shortest form that reads back to the same double, as the report's tables. */
+static void write_number(FILE *out, double x)
+{
+	char buf[RN_NUMBER_MAX];
+	rn_format_double(buf, x);
+	fprintf(out, ",%s", buf);
+}
+
 struct rank_run {
 	cli_graph loaded;
 	bool have_graph;
@@ -136,13 +145,13 @@ static int write_csv(FILE *out, const struct rank_run *r, const bool *want, uint
 			fprintf(out, ",%llu",
 				(unsigned long long)(g->offsets[v + 1] - g->offsets[v]));
 		if (want[COL_WEIGHT])
-			fprintf(out, ",%.17g", rn_graph_out_weight(g, v));
+			write_number(out, rn_graph_out_weight(g, v));
 		if (want[COL_PAGERANK])
-			fprintf(out, ",%.17g", r->pagerank[v]);
+			write_number(out, r->pagerank[v]);
 		if (want[COL_KATZ])
-			fprintf(out, ",%.17g", r->katz[v]);
+			write_number(out, r->katz[v]);
 		if (want[COL_REACH])
-			fprintf(out, ",%.17g", r->reach[v]);
+			write_number(out, r->reach[v]);
 		fputc('\n', out);
 	}
 	return ferror(out) ? -1 : 0;

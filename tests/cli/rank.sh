@@ -103,6 +103,16 @@ l1=$(awk -F, 'NR == FNR { if (FNR > 1) pr[$1] = $2; next }
 	END { printf "%d %.3g", k, s }' "$work/tol_default.csv" "$work/tol_tiny.csv")
 check "tiny tolerance rows" "${l1% *}" "$(($(wc -l < "$work/tol_default.csv") - 1))"
 near "tiny tolerance agrees" "${l1#* }" 0 1e-9
+# Numbers are written in the shortest form that reads back to the same double (the report's
+# rule): %.15g when that reads back, else %.16g, else %.17g.
+"$refnet" rank "$sample" > "$work/all.csv" 2> /dev/null
+bad=$(awk -F, 'FNR > 1 { for (i = 3; i <= NF; i++) {
+		x = $i + 0; want = sprintf("%.15g", x)
+		if (want + 0 != x) want = sprintf("%.16g", x)
+		if (want + 0 != x) want = sprintf("%.17g", x)
+		if ($i != want) { print FNR ": " $i " not " want; exit } } }' "$work/all.csv")
+check "shortest numbers" "$bad" ""
+check "shortest numbers rows" "$(($(wc -l < "$work/all.csv") > 100))" 1
 # Where 0.1 is too large, rank and report choose the same Katz alpha and give the same scores,
 # though the report goes on refining lambda_max: two 13-cliques (weights 1 and 1.01) joined
 # both ways, whose close eigenvalues keep the bounds apart for long.
