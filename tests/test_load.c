@@ -639,7 +639,8 @@ static char *rows_text(const char *header, uint32_t n, void (*row)(uint32_t, cha
 	return text;
 }
 
-enum { KNOWN = 9000, PIPED_ROWS = 12000 };
+/* 40000 rows: ten batches of 4096, more than the pipe's ring of 8 holds */
+enum { KNOWN = 9000, PIPED_ROWS = 40000 };
 static uint32_t bad_id_row = UINT32_MAX, bad_value_row = UINT32_MAX, short_row = UINT32_MAX;
 
 static void customer_row(uint32_t i, char *buf)
@@ -693,6 +694,12 @@ static const struct fault {
     /* the unknown id first, a short row in the next batch */
     {rn_load_referrals, 5000, UINT32_MAX, 8200,
      "t.csv:5002:7: column 'referred': customer 'nobody5000' is not in the customers table"},
+    /* the unknown id first, a short row six batches later, its batch not collected yet */
+    {rn_load_referrals, 5000, UINT32_MAX, 5000 + 6 * 4096,
+     "t.csv:5002:7: column 'referred': customer 'nobody5000' is not in the customers table"},
+    /* after the ring has gone round */
+    {rn_load_referrals, 36000, UINT32_MAX, UINT32_MAX,
+     "t.csv:36002:4: column 'referred': customer 'nobody0' is not in the customers table"},
     /* the last row of a batch, alone */
     {rn_load_referrals, 4095, UINT32_MAX, UINT32_MAX,
      "t.csv:4097:7: column 'referred': customer 'nobody4095' is not in the customers table"},
@@ -704,7 +711,7 @@ static const struct fault {
      "t.csv:7002:1: column 'customer': customer 'nobody1000' is not in the customers table"},
     /* in the last, partial batch */
     {rn_load_transactions, PIPED_ROWS - 1, UINT32_MAX, UINT32_MAX,
-     "t.csv:12001:1: column 'customer': customer 'nobody2987' is not in the customers table"},
+     "t.csv:40001:1: column 'customer': customer 'nobody6987' is not in the customers table"},
 };
 
 /* With a customers table the ids of referrals and transactions are looked up in batches on
@@ -724,7 +731,7 @@ static void test_lookup_pipe(void)
 		CHECK_INT(a.referrals.count, PIPED_ROWS);
 		CHECK(memcmp(a.referrals.referrer, b.referrals.referrer, PIPED_ROWS * 4) == 0 &&
 		      memcmp(a.referrals.referred, b.referrals.referred, PIPED_ROWS * 4) == 0);
-		CHECK_STR(id_of(&a, a.referrals.referred[PIPED_ROWS - 1]), "k2999");
+		CHECK_STR(id_of(&a, a.referrals.referred[PIPED_ROWS - 1]), "k3999");
 		rn_dataset_free(&a);
 		rn_dataset_free(&b);
 		CHECK_STR(piped_load(rn_load_transactions, NULL, &a), "");

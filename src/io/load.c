@@ -364,11 +364,16 @@ struct id_batch {
 	uint64_t at_line[ID_BATCH_IDS], at_column[ID_BATCH_IDS]; /* of each id (lookups only) */
 };
 
-/* Two batches: one being filled, one handed to the resolving thread (or, on one thread,
- * resolved on the spot). */
+/* A ring of batches: the one being filled, and up to PIPE_DEPTH - 1 handed to the resolving
+ * thread (or, on one thread, resolved on the spot) and not collected yet.  With two batches
+ * the threads went in lockstep, each batch costing the slower side's time, and an interner
+ * growth (a rehash of every id) stopped the reader: each thread waited about 1 s of the 5 s
+ * that the 1e7 benchmark file takes. */
+#define PIPE_DEPTH 8
 struct id_pipe {
-	struct id_batch *batch[2]; /* [0] being filled, [1] handed over */
-	bool handed;		   /* batch[1] holds rows not collected yet */
+	struct id_batch *batch[PIPE_DEPTH]; /* batch[k % PIPE_DEPTH] holds batch number k */
+	uint64_t filling;		    /* number of the batch being filled */
+	uint64_t collected;		    /* batches collected (stored), all before filling */
 	rn_interner *ids;
 	uint32_t per_row; /* ids per row: 2 (referrer, referred) or 1 (customer) */
 	int cols[2];	  /* their CSV columns */
@@ -381,14 +386,19 @@ struct id_pipe {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct id_batch *job; /* guarded by lock: handed over and not resolved yet */
-	bool stop;	      /* guarded by lock */
+	uint64_t resolved; /* guarded by lock: batches resolved, in order, collected <= resolved */
+	bool stop;	   /* guarded by lock */
 };
+
+static struct id_batch *pipe_current(const struct id_pipe *p)
+{
+	return p->batch[p->filling % PIPE_DEPTH];
+}
 
 /* Appends the current row's ids (fields at the pipe's columns) to the batch being filled. */
 static int batch_add(struct id_pipe *p, const rn_csv *csv, uint64_t row)
 {
-	struct id_batch *b = p->batch[0];
+	struct id_batch *b = pipe_current(p);
 	if (b->rows == 0)
 		b->first_row = row;
 	for (uint32_t i = 0; i < p->per_row; i++) {
@@ -428,15 +438,15 @@ static void *pipe_worker(void *arg)
 	struct id_pipe *p = arg;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (!p->job && !p->stop)
+		while (p->resolved == p->filling && !p->stop)
 			pthread_cond_wait(&p->cond, &p->lock);
-		if (!p->job)
+		if (p->resolved == p->filling)
 			break;
-		struct id_batch *b = p->job;
+		struct id_batch *b = p->batch[p->resolved % PIPE_DEPTH];
 		pthread_mutex_unlock(&p->lock);
 		batch_resolve(p, b);
 		pthread_mutex_lock(&p->lock);
-		p->job = NULL;
+		p->resolved++;
 		pthread_cond_broadcast(&p->cond);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -456,7 +466,7 @@ static void pipe_close(struct id_pipe *p)
 		pthread_mutex_destroy(&p->lock);
 		pthread_cond_destroy(&p->cond);
 	}
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < PIPE_DEPTH; i++) {
 		if (p->batch[i])
 			rn_free(p->batch[i]->text);
 		rn_free(p->batch[i]);
@@ -476,11 +486,12 @@ static struct id_pipe *pipe_open(rn_interner *ids, uint32_t per_row, const int *
 	p->lookup = lookup;
 	p->store = store;
 	p->store_ctx = store_ctx;
-	p->batch[0] = rn_calloc(1, sizeof *p->batch[0]);
-	p->batch[1] = rn_calloc(1, sizeof *p->batch[1]);
-	if (!p->batch[0] || !p->batch[1]) {
-		pipe_close(p);
-		return NULL;
+	for (int i = 0; i < PIPE_DEPTH; i++) {
+		p->batch[i] = rn_calloc(1, sizeof *p->batch[i]);
+		if (!p->batch[i]) {
+			pipe_close(p);
+			return NULL;
+		}
 	}
 	if (omp_get_max_threads() > 1 && pthread_mutex_init(&p->lock, NULL) == 0) {
 		if (pthread_cond_init(&p->cond, NULL) != 0) {
@@ -495,21 +506,20 @@ static struct id_pipe *pipe_open(rn_interner *ids, uint32_t per_row, const int *
 	return p;
 }
 
-/* Stores the ids of the handed-over batch, once it is resolved; RN_EDATA at the first id a
- * lookup did not find. */
-static int pipe_collect(struct id_pipe *p, const rn_csv *csv, rn_error *err)
+/* Stores the ids of the oldest batch handed over, once it is resolved; RN_EDATA at the first
+ * id a lookup did not find. */
+static int pipe_collect_one(struct id_pipe *p, const rn_csv *csv, rn_error *err)
 {
-	if (!p->handed)
+	if (p->collected == p->filling)
 		return RN_OK;
 	if (p->threaded) {
 		pthread_mutex_lock(&p->lock);
-		while (p->job)
+		while (p->resolved == p->collected)
 			pthread_cond_wait(&p->cond, &p->lock);
 		pthread_mutex_unlock(&p->lock);
 	}
-	p->handed = false;
 	p->failed = true; /* until the batch is stored */
-	struct id_batch *b = p->batch[1];
+	struct id_batch *b = p->batch[p->collected % PIPE_DEPTH];
 	if (b->rc == RN_ENOMEM)
 		return rn_error_set(err, RN_ENOMEM, rn_csv_path(csv), b->line, 0, "out of memory");
 	if (b->rc != RN_OK)
@@ -524,31 +534,44 @@ static int pipe_collect(struct id_pipe *p, const rn_csv *csv, rn_error *err)
 			    err, "customer '%s' is not in the customers table", shown(f, found));
 		}
 	p->store(p->store_ctx, b);
+	p->collected++;
 	p->failed = false;
 	return RN_OK;
 }
 
-/* Collects the batch handed over before and hands over the one being filled. */
+/* Every batch handed over, collected in order. */
+static int pipe_collect(struct id_pipe *p, const rn_csv *csv, rn_error *err)
+{
+	int rc = RN_OK;
+	while (rc == RN_OK && p->collected < p->filling)
+		rc = pipe_collect_one(p, csv, err);
+	return rc;
+}
+
+/* Hands over the batch being filled and starts the next, in a slot whose batch is collected
+ * first if the ring is full. */
 static int pipe_cycle(struct id_pipe *p, const rn_csv *csv, rn_error *err)
 {
-	int rc = pipe_collect(p, csv, err);
-	if (rc != RN_OK)
-		return rc;
-	struct id_batch *b = p->batch[0];
-	p->batch[0] = p->batch[1];
-	p->batch[1] = b;
-	p->batch[0]->rows = 0;
-	p->batch[0]->used = 0;
+	struct id_batch *b = pipe_current(p);
 	b->line = rn_csv_record_line(csv);
-	p->handed = true;
 	if (!p->threaded) {
 		batch_resolve(p, b);
-		return RN_OK;
+		p->resolved++;
+		p->filling++;
+	} else {
+		pthread_mutex_lock(&p->lock);
+		p->filling++;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
 	}
-	pthread_mutex_lock(&p->lock);
-	p->job = b;
-	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->lock);
+	if (p->filling - p->collected == PIPE_DEPTH) {
+		int rc = pipe_collect_one(p, csv, err);
+		if (rc != RN_OK)
+			return rc;
+	}
+	b = pipe_current(p);
+	b->rows = 0;
+	b->used = 0;
 	return RN_OK;
 }
 
@@ -558,13 +581,13 @@ static int pipe_add(struct id_pipe *p, const rn_csv *csv, uint64_t row, rn_error
 	if (batch_add(p, csv, row) != RN_OK)
 		return rn_error_set(err, RN_ENOMEM, rn_csv_path(csv), rn_csv_record_line(csv), 0,
 				    "out of memory");
-	return p->batch[0]->rows == ID_BATCH_ROWS ? pipe_cycle(p, csv, err) : RN_OK;
+	return pipe_current(p)->rows == ID_BATCH_ROWS ? pipe_cycle(p, csv, err) : RN_OK;
 }
 
 /* After the last row: every batch resolved and stored. */
 static int pipe_finish(struct id_pipe *p, const rn_csv *csv, rn_error *err)
 {
-	int rc = p->batch[0]->rows ? pipe_cycle(p, csv, err) : RN_OK;
+	int rc = pipe_current(p)->rows ? pipe_cycle(p, csv, err) : RN_OK;
 	return rc == RN_OK ? pipe_collect(p, csv, err) : rc;
 }
 
