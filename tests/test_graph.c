@@ -255,6 +255,12 @@ static void test_large(void)
 		CHECK_INT(out, g[1].m);
 		CHECK_INT(wrong, 0);
 		CHECK(memcmp(indeg, g[1].in_degree, n * sizeof *indeg) == 0);
+		/* in-weights as the rows give them, summed in row order */
+		double *inw = calloc(n, sizeof *inw);
+		for (uint64_t e = 0; e < g[1].m; e++)
+			inw[g[1].targets[e]] += g[1].weights[e];
+		CHECK(memcmp(inw, g[1].in_weight, n * sizeof *inw) == 0);
+		free(inw);
 		free(indeg);
 		rn_graph_free(&g[0]);
 		rn_graph_free(&g[1]);
