@@ -103,6 +103,21 @@ l1=$(awk -F, 'NR == FNR { if (FNR > 1) pr[$1] = $2; next }
 	END { printf "%d %.3g", k, s }' "$work/tol_default.csv" "$work/tol_tiny.csv")
 check "tiny tolerance rows" "${l1% *}" "$(($(wc -l < "$work/tol_default.csv") - 1))"
 near "tiny tolerance agrees" "${l1#* }" 0 1e-9
+# Rows are formatted in parts of 2048 on two threads and written in order: 10,004 customers (five
+# parts, the last one short), ids that need quoting among them, give the same bytes on one thread.
+awk 'BEGIN { print "referrer,referred"
+	for (i = 1; i <= 10000; i++) {
+		id = (i % 997 == 0) ? "\"c,"i"\"\"q\"" : "c"i
+		printf "%s,c%d\n", id, int(i / 3) }
+}' > "$work/wide.csv"
+OMP_NUM_THREADS=2 "$refnet" rank "$work/wide.csv" --metrics referrals,pagerank,reach -o "$work/wide2.csv"
+OMP_NUM_THREADS=1 "$refnet" rank "$work/wide.csv" --metrics referrals,pagerank,reach -o "$work/wide1.csv"
+cmp -s "$work/wide1.csv" "$work/wide2.csv" || { echo "FAIL wide: 1 and 2 threads differ" >&2; fail=1; }
+check "wide rows" "$(wc -l < "$work/wide2.csv")" 10005
+check "wide quoted id" "$(grep -c '^"c,997""q",' "$work/wide2.csv")" 1
+# in PageRank order across the parts (rows with a quoted id left out of the split)
+check "wide order" "$(awk -F, 'NR > 2 && !/"/ && $3 + 0 > last + 0 { print NR; exit }
+	!/"/ { last = $3 }' "$work/wide2.csv")" ""
 # Numbers are written in the shortest form that reads back to the same double (the report's
 # rule): %.15g when that reads back, else %.16g, else %.17g.
 "$refnet" rank "$sample" > "$work/all.csv" 2> /dev/null
