@@ -870,6 +870,10 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 	struct row_map map = {0};
 	int rc = RN_OK;
 	if ((uint64_t)count * LARGE_SHARE >= g->n) {
+		/* A smaller component's map (4 bytes a node) would otherwise stay through this
+		 * one's sweeps, the solve's peak: it is made again for a later one. */
+		rn_free(sc->local_of);
+		sc->local_of = NULL;
 		rc = row_map_bits(&map, g->n, members, count);
 		if (rc == RN_OK)
 			rc = local_build(sc, &map, members, &ls);
