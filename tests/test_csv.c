@@ -605,6 +605,117 @@ static void test_round_trip(void)
 	}
 }
 
+/* The 16-byte scan of plain records (scan_simple_wide): unquoted ASCII records of every
+ * length from 0 to 70 bytes, so that commas, LF and the CR of a CRLF fall at every position of
+ * a 16-byte step and across steps, read whole (no read limit) and at a limit of 16 + 7; some
+ * records hand over to the general scanner mid-record (a quoted field, a UTF-8 character, a
+ * field past the reader's preallocated count).  Every field's value, line and column comes
+ * back exactly (records of as many fields as the header), and a bare CR anywhere in a long record
+ * is the same error as in a short one. */
+static void test_wide_scan(void)
+{
+	enum { RECORDS = 400, MAX_FIELDS = 12 };
+	static char value[RECORDS][MAX_FIELDS][48];
+	static uint32_t column[RECORDS][MAX_FIELDS], nfields[RECORDS];
+	static bool blank[RECORDS]; /* a line holding nothing: skipped */
+	static const uint32_t widths[] = {1, 3, 5, MAX_FIELDS, 2, 7};
+	for (int round = 0; round < 6; round++) {
+		struct text in = {NULL, 0, 0};
+		uint32_t n = widths[round];
+		for (uint32_t f = 0; f < n; f++)
+			append(&in, ",h0,h1,h2,h3,h4,h5,h6,h7,h8,h9,ha,hb" + 3 * f + !f, 3 - !f);
+		append(&in, "\n", 1);
+		for (int r = 0; r < RECORDS; r++) {
+			uint32_t at = 1;
+			nfields[r] = n;
+			blank[r] = false;
+			for (uint32_t f = 0; f < n; f++) {
+				size_t len = (size_t)(rng() % (round % 2 ? 6 : 30));
+				char *v = value[r][f];
+				for (size_t k = 0; k < len; k++)
+					v[k] = "abc0123456789.- xyz"[rng() % 19];
+				v[len] = '\0';
+				uint64_t kind = rng() % 16;
+				if (f)
+					append(&in, ",", 1), at++;
+				column[r][f] = at;
+				if (kind == 0) { /* quoted: the general scanner */
+					append(&in, "\"", 1);
+					append(&in, v, len);
+					append(&in, "\"", 1);
+					at += (uint32_t)len + 2;
+				} else if (kind == 1) { /* a 2-byte character */
+					memcpy(v + len, "\xC3\xA9", 3);
+					append(&in, v, len + 2);
+					at += (uint32_t)len + 2;
+				} else {
+					append(&in, v, len);
+					at += (uint32_t)len;
+					blank[r] = n == 1 && len == 0;
+				}
+			}
+			if (rng() % 2)
+				append(&in, "\r\n", 2);
+			else
+				append(&in, "\n", 1);
+		}
+		size_t limits_tried[] = {0, 23};
+		for (int k = 0; k < 2; k++) {
+			rn_csv *csv;
+			rn_error err;
+			CHECK_INT(open_text(&csv, in.s, in.len, limits_tried[k], &err), RN_OK);
+			int mismatches = 0, r = 0, rc;
+			while ((rc = rn_csv_next(csv, &err)) == 1 && r < RECORDS) {
+				while (r < RECORDS && blank[r])
+					r++;
+				if (rn_csv_record_line(csv) != (uint64_t)r + 2 ||
+				    rn_csv_field_count(csv) != nfields[r]) {
+					mismatches++;
+					break;
+				}
+				for (uint32_t f = 0; f < nfields[r]; f++) {
+					rn_field got = rn_csv_field(csv, f);
+					if (got.len != strlen(value[r][f]) ||
+					    memcmp(got.ptr, value[r][f], got.len) != 0 ||
+					    rn_csv_field_line(csv, f) != (uint64_t)r + 2 ||
+					    rn_csv_field_column(csv, f) != column[r][f])
+						mismatches++;
+				}
+				r++;
+			}
+			while (r < RECORDS && blank[r])
+				r++;
+			CHECK_INT(rc, 0);
+			CHECK_INT(r, RECORDS);
+			CHECK_INT(mismatches, 0);
+			rn_csv_close(csv);
+		}
+		free(in.s);
+	}
+	/* A bare CR at every position of a 40-byte record but its last (a CRLF there), and a
+	 * CRLF whose LF starts a step. */
+	for (int at = 0; at < 39; at++) {
+		char line[64], want[160];
+		memset(line, 'a', 40);
+		line[at] = '\r';
+		memcpy(line + 40, "\n", 2);
+		struct text in = {NULL, 0, 0};
+		append(&in, "h\n", 2);
+		append(&in, line, 41);
+		char *got = dump(in.s, in.len, 0);
+		snprintf(want, sizeof want,
+			 "H:h\nERROR -65: t.csv:2:%d: carriage return not followed by a line feed "
+			 "outside quotes",
+			 at + 1);
+		CHECK(strncmp(got, want, strlen(want)) == 0);
+		free(got);
+		free(in.s);
+	}
+	EXPECT("h\n0123456789abcd\r\nx\n", "H:h\nR2:2:1=0123456789abcd\nR3:3:1=x\nEND");
+	EXPECT("h,i\n0123456789abc,\r\nx,y\n",
+	       "H:h,i\nR2:2:1=0123456789abc | 2:15=\nR3:3:1=x | 3:3=y\nEND");
+}
+
 static void test_allocation_failures(void)
 {
 	const char *text = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s\n1,\"x\"\"y\",3,4,5,6,7,8,9,"
@@ -647,6 +758,7 @@ int main(void)
 	test_field_limit();
 	test_files();
 	test_round_trip();
+	test_wide_scan();
 	test_allocation_failures();
 	rmdir(tmpdir);
 	return check_report();

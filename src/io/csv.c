@@ -17,7 +17,10 @@
  * delimiter, or with the high bit set, is found with the classic "has zero byte" test,
  * Mycroft 1987 / Anderson's bit hacks), so plain ASCII fields cost a few instructions per 8
  * bytes; only a byte >= 0x80 leaves the fast path to be validated as UTF-8 (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF, no truncated sequence).
+ * overlong forms, no surrogates, nothing above U+10FFFF, no truncated sequence).  The common
+ * record (scan_simple) is first tried 16 bytes at a time with SSE2 where the compiler targets
+ * it (every x86-64): one mask of the bytes that matter per step, whose set bits are the
+ * field ends, instead of one search per field.
  *
  * Positions.  Lines are counted by LF, including the LFs inside quoted fields, and columns
  * are 1-based byte offsets from the start of the line (after a stripped BOM on line 1).  A
@@ -33,6 +36,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define INITIAL_BUFFER (1u << 20)
 
@@ -422,6 +428,83 @@ record_done:
 	return SCAN_RECORD;
 }
 
+static void simple_done(rn_csv *c, uint32_t n, size_t q, size_t p)
+{
+	c->nfields = n;
+	c->end_line = c->line;
+	c->end_column = (uint64_t)(q - c->rec) + 1;
+	c->line++;
+	c->line_start = c->pos = p;
+}
+
+static inline void simple_field(rn_csv *c, uint32_t n, size_t start, size_t q)
+{
+	struct field_pos *f = &c->fields[n];
+	f->start = (uint32_t)(start - c->rec);
+	f->len = (uint32_t)(q - start);
+	f->column = f->start + 1;
+	f->line_delta = 0;
+	f->quoted = 0;
+	f->escaped = 0;
+}
+
+#ifdef __SSE2__
+/* Bit i set when byte i of the 16 at p is , LF CR " or >= 0x80. */
+static inline unsigned special16(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')),
+						_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+				   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+						_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(hit, v)); /* v: the high bits */
+}
+#endif
+
+enum { SIMPLE_NO, SIMPLE_DONE, SIMPLE_NEAR_END };
+
+/* scan_simple 16 bytes at a time: each set bit of a step's mask ends a field (a comma), the
+ * record (LF, CRLF) or the fast path (anything else).  SIMPLE_NEAR_END when the record runs
+ * into the last 15 buffered bytes, which the 8-byte scan_simple then reads. */
+static int scan_simple_wide(rn_csv *c)
+{
+#ifdef __SSE2__
+	const unsigned char *b = (const unsigned char *)c->buf;
+	const size_t end = c->len;
+	size_t start = c->rec;
+	uint32_t n = 0;
+	for (size_t k = start; k + 16 <= end; k += 16) {
+		for (unsigned m = special16(b + k); m; m &= m - 1) {
+			size_t q = k + (unsigned)__builtin_ctz(m);
+			unsigned char ch = b[q];
+			if (n == c->fields_cap)
+				return SIMPLE_NO;
+			if (ch == ',') {
+				simple_field(c, n++, start, q);
+				start = q + 1;
+				continue;
+			}
+			size_t p;
+			if (ch == '\n')
+				p = q + 1;
+			else if (ch == '\r' && q + 1 < end && b[q + 1] == '\n')
+				p = q + 2;
+			else
+				return SIMPLE_NO;
+			if (p - c->rec > RN_CSV_MAX_RECORD_BYTES)
+				return SIMPLE_NO;
+			simple_field(c, n++, start, q);
+			simple_done(c, n, q, p);
+			return SIMPLE_DONE;
+		}
+	}
+	return SIMPLE_NEAR_END;
+#else
+	(void)c;
+	return SIMPLE_NEAR_END;
+#endif
+}
+
 /* The common record, handled without the state machine: unquoted ASCII fields ending in LF
  * or CRLF, entirely in the buffer.  Returns false, having changed nothing the general scanner
  * relies on, at the first byte it does not handle (a quote, a byte >= 0x80, a bare CR, the end
@@ -439,13 +522,7 @@ static bool scan_simple(rn_csv *c)
 		q = skip_unquoted(b, p, end);
 		if (q >= end)
 			return false;
-		struct field_pos *f = &c->fields[n++];
-		f->start = (uint32_t)(p - rec);
-		f->len = (uint32_t)(q - p);
-		f->column = (uint32_t)(p - rec + 1);
-		f->line_delta = 0;
-		f->quoted = 0;
-		f->escaped = 0;
+		simple_field(c, n++, p, q);
 		if (b[q] == ',') {
 			p = q + 1;
 			continue;
@@ -462,11 +539,7 @@ static bool scan_simple(rn_csv *c)
 	}
 	if (p - rec > RN_CSV_MAX_RECORD_BYTES)
 		return false; /* let scan() report it */
-	c->nfields = n;
-	c->end_line = c->line;
-	c->end_column = (uint64_t)(q - rec) + 1;
-	c->line++;
-	c->line_start = c->pos = p;
+	simple_done(c, n, q, p);
 	return true;
 }
 
@@ -525,7 +598,8 @@ static int read_record(rn_csv *c, rn_error *err)
 	c->rec_line = c->line;
 	c->nfields = 0;
 	c->state = ST_FIELD_START;
-	if (scan_simple(c))
+	int simple = scan_simple_wide(c);
+	if (simple == SIMPLE_DONE || (simple == SIMPLE_NEAR_END && scan_simple(c)))
 		return 1;
 	c->nfields = 0;
 	for (;;) {
