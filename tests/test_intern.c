@@ -2,6 +2,7 @@
 #include <refnet/io.h>
 
 #include <string.h>
+#include <xxhash.h>
 
 #include "check.h"
 
@@ -169,41 +170,108 @@ static void test_alloc_failure(void)
 	}
 }
 
-/* The batch form assigns exactly the ids that one-by-one calls assign, repeats included. */
+/* The batch forms assign (and find) exactly the ids that one-by-one calls assign, repeats
+ * included; ids of 1 to 40 bytes take every branch of the byte comparison. */
 static void test_many(void)
 {
 	rn_interner *one, *many;
 	CHECK_INT(rn_interner_new(&one, 0), RN_OK);
 	CHECK_INT(rn_interner_new(&many, 0), RN_OK);
 	enum { N = 5000 };
-	static char text[N][16];
+	static char text[N][48];
 	static const char *strings[N];
-	static uint32_t lens[N], ids[N];
+	static uint32_t lens[N], ids[N], found[N];
 	uint64_t state = 1;
 	for (int i = 0; i < N; i++) {
 		state = state * 6364136223846793005ull + 1442695040888963407ull;
-		lens[i] = (uint32_t)snprintf(text[i], sizeof text[i], "%u",
-					     (unsigned)(state >> 33) % 1500u);
+		unsigned pick = (unsigned)(state >> 33) % 1500u, len = 1 + pick % 40;
+		for (unsigned k = 0; k < len; k++)
+			text[i][k] = (char)('a' + (pick >> (k % 11)) % 26);
+		lens[i] = len;
 		strings[i] = text[i];
 	}
 	size_t done = 0;
 	CHECK_INT(rn_interner_intern_many(many, strings, lens, N, ids, &done), RN_OK);
 	CHECK_INT(done, N);
+	rn_interner_find_many(many, strings, lens, N, found);
 	int same = 1;
 	for (int i = 0; i < N; i++) {
 		uint32_t id;
 		rn_interner_intern(one, strings[i], lens[i], &id, NULL);
-		same &= id == ids[i];
+		same &= id == ids[i] && id == found[i];
 	}
 	CHECK(same);
+	CHECK(rn_interner_count(many) > 1000);
 	CHECK_INT(rn_interner_count(many), rn_interner_count(one));
 	rn_interner_free(one);
 	rn_interner_free(many);
 }
 
+/* Two ids whose hashes (XXH3, as intern.c) agree in the slot tag and in the home slot of a
+ * new (1024-slot) table reach the byte comparison: they must still be told apart.  Such pairs are
+ * found by brute force among 2^19 ids of each length (34 bits must agree: about 16 pairs expected);
+ * lengths 5, 12 and 30 take the three branches of the comparison. */
+struct keyed {
+	uint64_t key;
+	uint32_t index;
+};
+
+/* i in base 26, len letters (zero-padded with 'a'). */
+static void letters(char *out, unsigned len, uint32_t i)
+{
+	for (unsigned k = len; k-- > 0; i /= 26)
+		out[k] = (char)('a' + i % 26);
+}
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+static void test_tag_collisions(void)
+{
+	enum { IDS = 1 << 19 };
+	static const unsigned lengths[] = {5, 12, 30};
+	struct keyed *all = malloc(IDS * sizeof *all);
+	char a[40], b[40];
+	for (int l = 0; l < 3; l++) {
+		unsigned len = lengths[l];
+		for (uint32_t i = 0; i < IDS; i++) {
+			letters(a, len, i);
+			uint64_t h = XXH3_64bits(a, len);
+			all[i].key = (h >> 40) << 10 | (h & 1023);
+			all[i].index = i;
+		}
+		qsort(all, IDS, sizeof *all, cmp_keyed);
+		int pairs = 0;
+		for (uint32_t i = 1; i < IDS && pairs < 4; i++) {
+			if (all[i].key != all[i - 1].key)
+				continue;
+			letters(a, len, all[i - 1].index);
+			letters(b, len, all[i].index);
+			rn_interner *in;
+			CHECK_INT(rn_interner_new(&in, 0), RN_OK);
+			uint32_t id = 99;
+			CHECK_INT(rn_interner_intern(in, a, len, &id, NULL), RN_OK);
+			CHECK(!rn_interner_find(in, b, len, &id));
+			bool inserted = false;
+			CHECK_INT(rn_interner_intern(in, b, len, &id, &inserted), RN_OK);
+			CHECK(inserted && id == 1);
+			CHECK(rn_interner_find(in, a, len, &id) && id == 0);
+			CHECK(rn_interner_find(in, b, len, &id) && id == 1);
+			rn_interner_free(in);
+			pairs++;
+		}
+		CHECK(pairs > 0);
+	}
+	free(all);
+}
+
 int main(void)
 {
 	test_many();
+	test_tag_collisions();
 	test_basic();
 	test_one_byte_apart();
 	test_growth();

@@ -49,6 +49,30 @@ static uint64_t hash_id(const char *s, size_t len)
 	return XXH3_64bits(s, len);
 }
 
+static uint64_t load_u64(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* memcmp(a, b, len) == 0, inline: ids are short (9 bytes on the benchmark files), and the
+ * calls to the library's memcmp were 6 % of the CPU samples of a 1e7-row load (the lookup's
+ * two cache misses still set the pace).  From 8 to 16 bytes two 8-byte loads that overlap in
+ * the middle cover the bytes without reading past either end. */
+static inline bool same_bytes(const char *a, const char *b, size_t len)
+{
+	if (len >= 8 && len <= 16)
+		return load_u64(a) == load_u64(b) && load_u64(a + len - 8) == load_u64(b + len - 8);
+	if (len < 8) {
+		for (size_t i = 0; i < len; i++)
+			if (a[i] != b[i])
+				return false;
+		return true;
+	}
+	return memcmp(a, b, len) == 0;
+}
+
 static uint64_t record_end(uint64_t start, uint64_t len)
 {
 	return (start + RECORD_HEADER + len + 1 + 3) & ~(uint64_t)3;
@@ -137,7 +161,7 @@ static uint64_t probe(const rn_interner *in, uint64_t h, const char *s, size_t l
 		if (slot >> OFFSET_BITS == tag) {
 			const char *record = in->arena + (slot & OFFSET_MASK);
 			if (read_u32(record + 4) == len &&
-			    memcmp(record + RECORD_HEADER, s, len) == 0)
+			    same_bytes(record + RECORD_HEADER, s, len))
 				return i;
 		}
 		i = (i + 1) & in->mask;
@@ -404,7 +428,9 @@ int rn_interner_intern(rn_interner *in, const char *s, size_t len, uint32_t *id,
 #define INTERN_BATCH 64
 
 /* Hashes strings[0..k) into hashes[] and prefetches what their probes will read: first the
- * home slots, then, where a slot's tag matches, the record the probe compares. */
+ * home slots, then, where a slot's tag matches, the record the probe compares.  Each slot's
+ * prefetch follows its hash: with the hashes computed beforehand (on the reading thread) and
+ * the prefetches issued back to back, a 1e7-row load took about 1 s longer. */
 static void prefetch_probes(const rn_interner *in, const char *const *strings, const uint32_t *lens,
 			    size_t k, uint64_t *hashes)
 {
