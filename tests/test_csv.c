@@ -716,6 +716,40 @@ static void test_wide_scan(void)
 	       "H:h,i\nR2:2:1=0123456789abc | 2:15=\nR3:3:1=x | 3:3=y\nEND");
 }
 
+/* The quoting rule of every CSV refnet writes, and that a field quoted by it (inner quotes
+ * doubled) reads back exactly, spaces included. */
+static void test_needs_quotes(void)
+{
+	static const char *const plain[] = {"c1", "a b", "", "x.y-z", "\xC3\xA9t\xC3\xA9"};
+	static const char *const quoted[] = {"a,b",   "say \"hi\"", "two\nlines", "cr\r",
+					     " lead", "trail ",	    " "};
+	for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+		CHECK(!rn_csv_needs_quotes(plain[i], strlen(plain[i])));
+	for (size_t i = 0; i < sizeof quoted / sizeof *quoted; i++)
+		CHECK(rn_csv_needs_quotes(quoted[i], strlen(quoted[i])));
+	CHECK(!rn_csv_needs_quotes("a,b", 1)); /* only the first len bytes count */
+	struct text in = {NULL, 0, 0};
+	append(&in, "v\n", 2);
+	for (size_t i = 0; i < sizeof quoted / sizeof *quoted; i++) {
+		append(&in, "\"", 1);
+		for (const char *p = quoted[i]; *p; p++)
+			append(&in, p, *p == '"' ? 1 : 0), append(&in, p, 1);
+		append(&in, "\"\n", 2);
+	}
+	rn_csv *csv;
+	rn_error err;
+	CHECK_INT(open_text(&csv, in.s, in.len, 0, &err), RN_OK);
+	size_t i = 0;
+	while (rn_csv_next(csv, &err) == 1 && i < sizeof quoted / sizeof *quoted) {
+		rn_field f = rn_csv_field(csv, 0);
+		CHECK(f.len == strlen(quoted[i]) && memcmp(f.ptr, quoted[i], f.len) == 0);
+		i++;
+	}
+	CHECK_INT(i, sizeof quoted / sizeof *quoted);
+	rn_csv_close(csv);
+	free(in.s);
+}
+
 static void test_allocation_failures(void)
 {
 	const char *text = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s\n1,\"x\"\"y\",3,4,5,6,7,8,9,"
@@ -759,6 +793,7 @@ int main(void)
 	test_files();
 	test_round_trip();
 	test_wide_scan();
+	test_needs_quotes();
 	test_allocation_failures();
 	rmdir(tmpdir);
 	return check_report();

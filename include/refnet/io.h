@@ -101,6 +101,12 @@ int rn_csv_field_error(const rn_csv *csv, uint32_t index, rn_error *err, const c
 int rn_csv_error_at(const rn_csv *csv, uint32_t index, uint64_t line, uint64_t column,
 		    rn_error *err, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* Whether a field written as CSV must be quoted: it holds a comma, quote, CR or LF (RFC 4180
+ * section 2), or starts or ends with a space, which spreadsheets otherwise trim.  Every CSV
+ * refnet writes (the report's tables, refnet rank) quotes by this rule, doubling inner
+ * quotes, so that reading a file back with rn_csv gives each field exactly. */
+bool rn_csv_needs_quotes(const char *s, size_t len);
+
 /* ---- Value parsing --------------------------------------------------------------------- */
 
 #define RN_DATE_NONE INT32_MIN

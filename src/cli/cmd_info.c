@@ -47,13 +47,6 @@ static void degree_stats(const rn_graph *g, struct degree_stats *s)
 	s->mean_out_referrers = s->referrers ? (double)g->m / s->referrers : 0;
 }
 
-/* x as JSON: the shortest form that reads back to the same double (as the report), or null. */
-static const char *json_number(char buf[RN_NUMBER_MAX], double x)
-{
-	rn_format_double(buf, x);
-	return buf[0] ? buf : "null";
-}
-
 int cmd_info(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -119,27 +112,49 @@ int cmd_info(int argc, char **argv)
 	double bytes_per_edge = g->m ? (double)rn_graph_bytes(g) / (double)g->m : 0;
 
 	if (json) {
-		char mean_out[RN_NUMBER_MAX], mean_referrers[RN_NUMBER_MAX],
-		    per_edge[RN_NUMBER_MAX];
-		printf("{\n  \"file\": ");
-		cli_json_string(stdout, argv[optind]);
-		printf(
-		    ",\n  \"nodes\": %u,\n  \"edges\": %llu,\n  \"rows\": %llu,\n"
-		    "  \"duplicates_merged\": %llu,\n  \"self_loops\": %llu,\n"
-		    "  \"weakly_connected_components\": %u,\n  \"largest_component\": %u,\n"
-		    "  \"referrers\": %u,\n  \"referred\": %u,\n  \"multi_referred\": %u,\n"
-		    "  \"isolated\": %u,\n  \"max_out_degree\": %llu,\n  \"max_in_degree\": %llu,\n"
-		    "  \"mean_out_degree\": %s,\n  \"mean_referrals_per_referrer\": %s,\n"
-		    "  \"graph_bytes\": %llu,\n  \"bytes_per_edge\": %s,\n"
-		    "  \"load_seconds\": %.6f\n}\n",
-		    g->n, (unsigned long long)g->m, (unsigned long long)loaded.rows,
-		    (unsigned long long)g->duplicates_merged, (unsigned long long)g->self_loops,
-		    components, largest, s.referrers, s.referred, s.multi_referred, s.isolated,
-		    (unsigned long long)s.max_out, (unsigned long long)s.max_in,
-		    json_number(mean_out, s.mean_out),
-		    json_number(mean_referrers, s.mean_out_referrers),
-		    (unsigned long long)rn_graph_bytes(g), json_number(per_edge, bytes_per_edge),
-		    loaded.load_seconds);
+		rn_json j;
+		rn_json_init(&j, stdout);
+		rn_json_begin_object(&j);
+		rn_json_key(&j, "file");
+		rn_json_string(&j, argv[optind]);
+		const struct {
+			const char *key;
+			uint64_t value;
+		} counts[] = {
+		    {"nodes", g->n},
+		    {"edges", g->m},
+		    {"rows", loaded.rows},
+		    {"duplicates_merged", g->duplicates_merged},
+		    {"self_loops", g->self_loops},
+		    {"weakly_connected_components", components},
+		    {"largest_component", largest},
+		    {"referrers", s.referrers},
+		    {"referred", s.referred},
+		    {"multi_referred", s.multi_referred},
+		    {"isolated", s.isolated},
+		    {"max_out_degree", s.max_out},
+		    {"max_in_degree", s.max_in},
+		};
+		for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
+			rn_json_key(&j, counts[k].key);
+			rn_json_uint(&j, counts[k].value);
+		}
+		rn_json_key(&j, "mean_out_degree");
+		rn_json_number(&j, s.mean_out);
+		rn_json_key(&j, "mean_referrals_per_referrer");
+		rn_json_number(&j, s.mean_out_referrers);
+		rn_json_key(&j, "graph_bytes");
+		rn_json_uint(&j, rn_graph_bytes(g));
+		rn_json_key(&j, "bytes_per_edge");
+		rn_json_number(&j, bytes_per_edge);
+		rn_json_key(&j, "load_seconds");
+		rn_json_number(&j, loaded.load_seconds);
+		rn_json_end_object(&j);
+		/* A failed write is reported by main, as for every command's standard output. */
+		if (rn_json_finish(&j, "standard output", &err) == RN_EINTERNAL) {
+			cli_graph_free(&loaded);
+			return cli_fail(&err);
+		}
 	} else {
 		printf("file                 %s\n", argv[optind]);
 		printf("customers            %u\n", g->n);

@@ -87,11 +87,11 @@ static int parse_metrics(const char *list, bool *want)
 	return 0;
 }
 
-/* RFC 4180: quote a field holding a comma, quote, CR or LF; double inner quotes.  Writes at
+/* Quoted as the report's tables are (rn_csv_needs_quotes), inner quotes doubled.  Writes at
  * most 2 * len + 2 bytes to buf; returns how many. */
 static size_t format_id(char *buf, const char *s, size_t len)
 {
-	if (strcspn(s, ",\"\r\n") >= len) {
+	if (!rn_csv_needs_quotes(s, len)) {
 		memcpy(buf, s, len);
 		return len;
 	}

@@ -79,17 +79,3 @@ int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, bool 
 	out->load_seconds = rn_now() - start;
 	return RN_OK;
 }
-
-void cli_json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}

@@ -26,7 +26,5 @@ int cli_load_graph(cli_graph *out, const char *path, rn_dup_policy policy, bool 
 void cli_graph_free(cli_graph *loaded);
 /* Parses sum|max|first|error; returns 0 or -1. */
 int cli_parse_dup_policy(const char *text, rn_dup_policy *policy);
-/* Writes s as a JSON string literal. */
-void cli_json_string(FILE *out, const char *s);
 
 #endif

@@ -846,3 +846,13 @@ int rn_csv_error_at(const rn_csv *c, uint32_t index, uint64_t line, uint64_t col
 	va_end(ap);
 	return rc;
 }
+
+bool rn_csv_needs_quotes(const char *s, size_t len)
+{
+	if (len && (s[0] == ' ' || s[len - 1] == ' '))
+		return true;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+			return true;
+	return false;
+}

@@ -236,11 +236,7 @@ void rn_csvw_text(rn_csv_writer *w, const char *s)
 	csv_separator(w);
 	if (!s)
 		return;
-	/* RFC 4180 section 2: quote fields holding a comma, quote or line break; also a leading
-	 * or trailing space, which spreadsheets otherwise trim */
-	size_t len = strlen(s);
-	bool quote = strpbrk(s, ",\"\r\n") != NULL || (len && (s[0] == ' ' || s[len - 1] == ' '));
-	if (!quote) {
+	if (!rn_csv_needs_quotes(s, strlen(s))) {
 		fputs(s, w->out);
 		return;
 	}

@@ -19,6 +19,14 @@ check self_loops 1 "$(get self_loops)"
 check components 2 "$(get weakly_connected_components)"
 check largest 3 "$(get largest_component)"
 check multi 1 "$(get multi_referred)"
+check keys "bytes_per_edge duplicates_merged edges file graph_bytes isolated largest_component load_seconds max_in_degree max_out_degree mean_out_degree mean_referrals_per_referrer multi_referred nodes referred referrers rows self_loops weakly_connected_components" \
+  "$(python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))' <<<"$j")"
+check mean_out 0.8 "$(get mean_out_degree)"
+# a file name with a quote and a backslash comes back as it was
+odd="$tmp/q\"b\\s.csv"
+cp "$tmp/r.csv" "$odd"
+check "odd name" 0 "$(status "$refnet" info "$odd" --format json)"
+check "odd name file" "$odd" "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["file"])' < "$tmp/out")"
 check text 0 "$(status "$refnet" info "$tmp/r.csv")"
 grep -q '^customers  *5$' "$tmp/out" || { echo "FAIL text output"; cat "$tmp/out"; fail=1; }
 

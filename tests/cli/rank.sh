@@ -115,6 +115,13 @@ OMP_NUM_THREADS=1 "$refnet" rank "$work/wide.csv" --metrics referrals,pagerank,r
 cmp -s "$work/wide1.csv" "$work/wide2.csv" || { echo "FAIL wide: 1 and 2 threads differ" >&2; fail=1; }
 check "wide rows" "$(wc -l < "$work/wide2.csv")" 10005
 check "wide quoted id" "$(grep -c '^"c,997""q",' "$work/wide2.csv")" 1
+# An id that starts or ends with a space is quoted too, as the report's tables quote it (a
+# spreadsheet would trim it), and reads back with its spaces.
+printf 'referrer,referred\n c1,c2\nc2 ,c3\n' > "$work/spaced.csv"
+"$refnet" rank "$work/spaced.csv" --metrics referrals -o "$work/spaced_out.csv"
+check "leading space quoted" "$(grep -c '^" c1",1$' "$work/spaced_out.csv")" 1
+check "trailing space quoted" "$(grep -c '^"c2 ",1$' "$work/spaced_out.csv")" 1
+check "plain id unquoted" "$(grep -c '^c3,0$' "$work/spaced_out.csv")" 1
 # in PageRank order across the parts (rows with a quoted id left out of the split)
 check "wide order" "$(awk -F, 'NR > 2 && !/"/ && $3 + 0 > last + 0 { print NR; exit }
 	!/"/ { last = $3 }' "$work/wide2.csv")" ""
