@@ -815,6 +815,9 @@ uint64_t rn_csv_record_line(const rn_csv *c)
 }
 
 static int error_at(const rn_csv *c, uint32_t index, uint64_t line, uint64_t column, rn_error *err,
+		    const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+
+static int error_at(const rn_csv *c, uint32_t index, uint64_t line, uint64_t column, rn_error *err,
 		    const char *fmt, va_list ap)
 {
 	if (!err)
