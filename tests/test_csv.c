@@ -623,7 +623,7 @@ static void test_wide_scan(void)
 		struct text in = {NULL, 0, 0};
 		uint32_t n = widths[round];
 		for (uint32_t f = 0; f < n; f++)
-			append(&in, ",h0,h1,h2,h3,h4,h5,h6,h7,h8,h9,ha,hb" + 3 * f + !f, 3 - !f);
+			append(&in, &",h0,h1,h2,h3,h4,h5,h6,h7,h8,h9,ha,hb"[3 * f + !f], 3 - !f);
 		append(&in, "\n", 1);
 		for (int r = 0; r < RECORDS; r++) {
 			uint32_t at = 1;
