@@ -355,8 +355,11 @@ int cmd_rank(int argc, char **argv)
 			out = fopen(tmp, "w");
 		}
 		if (!out) {
-			rn_error_set(&err, RN_ECANTCREAT, output, 0, 0, "cannot create: %s",
-				     tmp ? strerror(errno) : "out of memory");
+			if (tmp)
+				rn_error_set(&err, RN_ECANTCREAT, output, 0, 0, "cannot create: %s",
+					     strerror(errno));
+			else
+				rn_error_set(&err, RN_ENOMEM, output, 0, 0, "out of memory");
 			status = cli_fail(&err);
 		} else {
 			int bad = write_csv(out, &run, want, rows);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Allocation failures across a whole `refnet report` run (sanitizer builds, where
+# Allocation failures across a whole `refnet report` run, then `refnet rank` (sanitizer builds, where
 # REFNET_ALLOC_FAIL_AT=N makes the Nth allocation fail): every N up to the run's allocation
 # count either fails cleanly - exit 70, no sanitizer report, no report folder, no temporary
 # folder - or, where the library has a fallback, succeeds with the same report.  Skips in
@@ -38,4 +38,26 @@ while (( successes < 40 && n < 20000 )); do
   n=$((n + 1))
 done
 echo "report_alloc: swept $((n - 1)) allocation points"
+
+# refnet rank the same way: each N fails with exit 70 and leaves no output (nor its temporary),
+# or succeeds with the same bytes; where the two row buffers cannot be had, the rows are
+# written one at a time (the same bytes).
+"$refnet" rank referrals.csv -o rank_ref.csv || { echo "FAIL rank reference run"; exit 1; }
+n=1 successes=0
+while (( successes < 40 && n < 20000 )); do
+  rm -f rank.csv
+  REFNET_ALLOC_FAIL_AT=$n "$refnet" rank referrals.csv -o rank.csv >/dev/null 2>err; rc=$?
+  if grep -q 'Sanitizer' err; then echo "FAIL rank N=$n: sanitizer report"; head -5 err; fail=1; fi
+  if (( rc == 0 )); then
+    successes=$((successes + 1))
+    cmp -s rank_ref.csv rank.csv || { echo "FAIL rank N=$n: success with different rows"; fail=1; }
+  else
+    successes=0
+    (( rc == 70 )) || { echo "FAIL rank N=$n: exit $rc"; head -3 err; fail=1; }
+    [[ ! -e rank.csv ]] || { echo "FAIL rank N=$n: a failed run left its output"; fail=1; }
+  fi
+  [[ ! -e rank.csv.tmp ]] || { echo "FAIL rank N=$n: temporary output left"; fail=1; rm -f rank.csv.tmp; }
+  n=$((n + 1))
+done
+echo "report_alloc: rank swept $((n - 1)) allocation points"
 exit $fail
