@@ -268,8 +268,199 @@ static void test_tag_collisions(void)
 	free(all);
 }
 
+/* A reference for the numbered tests: first-seen index by linear search. */
+struct naive {
+	char (*text)[24];
+	uint32_t count;
+};
+
+static uint32_t naive_index(struct naive *nv, const char *s, bool add)
+{
+	for (uint32_t i = 0; i < nv->count; i++)
+		if (strcmp(nv->text[i], s) == 0)
+			return i;
+	if (!add)
+		return RN_ID_NONE;
+	strcpy(nv->text[nv->count], s);
+	return nv->count++;
+}
+
+/* Interns s one by one and checks its index against the reference. */
+static bool intern_as_naive(rn_interner *in, struct naive *nv, const char *s)
+{
+	uint32_t id = 99, want = naive_index(nv, s, true);
+	bool inserted;
+	int rc = rn_interner_intern(in, s, strlen(s), &id, &inserted);
+	return rc == RN_OK && id == want && inserted == (want + 1 == nv->count);
+}
+
+/* Every id found where the reference has it, one by one and in a batch. */
+static void check_all_found(rn_interner *in, struct naive *nv, const char *const *probes,
+			    int nprobes)
+{
+	int bad = 0;
+	for (uint32_t i = 0; i < nv->count; i++) {
+		uint32_t id = 99;
+		bad += !rn_interner_find(in, nv->text[i], strlen(nv->text[i]), &id) || id != i;
+	}
+	for (int i = 0; i < nprobes; i++) {
+		uint32_t id = 99, want = naive_index(nv, probes[i], false);
+		bool hit = rn_interner_find(in, probes[i], strlen(probes[i]), &id);
+		bad += hit != (want != RN_ID_NONE) || (hit && id != want);
+		uint32_t len = (uint32_t)strlen(probes[i]), many = 99;
+		rn_interner_find_many(in, &probes[i], &len, 1, &many);
+		bad += many != want;
+	}
+	CHECK_INT(bad, 0);
+}
+
+/* Ids made of the first id's prefix and 1-9 digits are numbered: "7", "07" and "007" stay three
+ * ids, 10 digits, another prefix or a trailing letter go to the hash table, and the numbered
+ * and hashed ids share one first-seen order. */
+static void test_numbered(void)
+{
+	static char text[8192][24];
+	struct naive nv = {text, 0};
+	rn_interner *in;
+	CHECK_INT(rn_interner_new(&in, 0), RN_OK);
+	CHECK(!rn_interner_numbering(in));
+	static const char *const odd[] = {
+	    "C7",	 "C07",	       "C007",	     "C0000000007", "C000000007",  "C00000007",
+	    "C",	 "c7",	       "D7",	     "C7x",	    "C 7",	   "CC7",
+	    "C-7",	 "C999999999", "C0",	     "C00",	    "C1234567890", "",
+	    "C99999999", "C12345678",  "C012345678",
+	};
+	int bad = !intern_as_naive(in, &nv, "C00000001");
+	CHECK(rn_interner_numbering(in));
+	for (uint32_t i = 0; i < 3000; i++) {
+		char s[24];
+		snprintf(s, sizeof s, "C%08u", (i * 7919u) % 2500u);
+		bad += !intern_as_naive(in, &nv, s);
+		if (i % 150 == 0)
+			bad += !intern_as_naive(in, &nv, odd[i / 150 % 21]);
+	}
+	CHECK_INT(bad, 0);
+	/* "C999999999" lies 1e9 keys away: numbering stopped there, and comes back once the ids
+	 * have doubled and the range fits again, which it never does here. */
+	CHECK(!rn_interner_numbering(in));
+	check_all_found(in, &nv, odd, 21);
+	rn_interner_free(in);
+
+	/* Without the far key, numbering stays on to the end. */
+	nv.count = 0;
+	CHECK_INT(rn_interner_new(&in, 0), RN_OK);
+	for (uint32_t i = 0; i < 3000; i++) {
+		char s[24];
+		snprintf(s, sizeof s, "%u", (i * 7919u) % 2500u);
+		bad += !intern_as_naive(in, &nv, s);
+		if (i % 200 == 0)
+			bad += !intern_as_naive(
+			    in, &nv, (const char *[]){"07", "x", "007", "7a"}[i / 200 % 4]);
+	}
+	CHECK_INT(bad, 0);
+	CHECK(rn_interner_numbering(in));
+	static const char *const probes[] = {"7", "07", "007", "0007", "2499", "2500", "x", "7a"};
+	check_all_found(in, &nv, probes, 8);
+	rn_interner_free(in);
+}
+
+/* Numbering goes off when a key breaks the range and on again when the ids have doubled and
+ * fit, moving the ids between the pages and the hash table each time; failed allocations on
+ * the way change nothing; the batch form agrees throughout; and a snapshot of a numbered
+ * interner holds every id. */
+static void test_numbering_moves(void)
+{
+	enum { N = 40000, FAR = 15000 };
+	static char text[N][24];
+	static const char *strings[N];
+	static uint32_t lens[N], ids[N];
+	/* Numbering allows a key range of 8 per numbered id plus 2^22 = 4194304.  Keys 4.3e6
+	 * apart first (off); dense ids from 100 up until 13212 of them make the range fit (on);
+	 * at FAR one 2e5 further (off); then dense ids again until 38212 fit it (on). */
+	for (int i = 0; i < N; i++) {
+		uint32_t number = i == 0     ? 1u
+				  : i == 1   ? 4300000u
+				  : i == FAR ? 4500000u
+					     : 100u + (uint32_t)i;
+		snprintf(text[i], sizeof text[i], "C%08u", number);
+		strings[i] = text[i];
+		lens[i] = (uint32_t)strlen(text[i]);
+	}
+	rn_interner *one, *many;
+	CHECK_INT(rn_interner_new(&one, 0), RN_OK);
+	CHECK_INT(rn_interner_new(&many, 0), RN_OK);
+	bool off_at_start = false, seen_on = false, seen_off_again = false;
+	int bad = 0, failures = 0;
+	for (int i = 0; i < N; i++) {
+		uint32_t id = 99;
+		if (i % 97 == 0) {
+			/* Each allocation of this call in turn fails, leaving the interner as it
+			 * was. */
+			for (uint64_t k = 1;; k++) {
+				uint32_t before = rn_interner_count(one);
+				rn_alloc_fail_at(k, 0);
+				int rc = rn_interner_intern(one, strings[i], lens[i], &id, NULL);
+				rn_alloc_fail_at(0, 0);
+				if (rc == RN_OK)
+					break;
+				failures++;
+				bad += rc != RN_ENOMEM || rn_interner_count(one) != before ||
+				       rn_interner_find(one, strings[i], lens[i], &id);
+			}
+		} else {
+			bad += rn_interner_intern(one, strings[i], lens[i], &id, NULL) != RN_OK;
+		}
+		off_at_start |= i == 1 && !rn_interner_numbering(one);
+		seen_on |= i > 1 && i < FAR && rn_interner_numbering(one);
+		seen_off_again |= seen_on && i >= FAR && !rn_interner_numbering(one);
+		ids[i] = id;
+	}
+	CHECK_INT(bad, 0);
+	CHECK(failures > 0);
+	CHECK(off_at_start && seen_on && seen_off_again);
+	CHECK(rn_interner_numbering(one));
+	size_t done = 0;
+	static uint32_t batch[N], found[N], again[N];
+	CHECK_INT(rn_interner_intern_many(many, strings, lens, N, batch, &done), RN_OK);
+	/* Numbering started and stopped in the middle of batches: all ids are still found in
+	 * whichever index now holds them, and interning them again adds none. */
+	rn_interner_find_many(many, strings, lens, N, found);
+	CHECK_INT(rn_interner_intern_many(many, strings, lens, N, again, &done), RN_OK);
+	int same = 0;
+	for (int i = 0; i < N; i++)
+		same += batch[i] == ids[i] && found[i] == ids[i] && again[i] == ids[i];
+	CHECK_INT(same, N);
+	rn_interner_find_many(one, strings, lens, N, found);
+	same = 0;
+	for (int i = 0; i < N; i++) {
+		uint32_t id = 99;
+		same += found[i] == ids[i] && rn_interner_find(one, strings[i], lens[i], &id) &&
+			id == ids[i];
+	}
+	CHECK_INT(same, N);
+	CHECK_INT(rn_interner_count(many), rn_interner_count(one));
+	/* Indexing everything by hash keeps every id where it was. */
+	CHECK_INT(rn_interner_index_all(one), RN_OK);
+	CHECK(!rn_interner_numbering(one));
+	rn_interner_parts parts;
+	rn_interner_parts_of(one, &parts);
+	CHECK(parts.slots != NULL);
+	rn_interner_parts_of(many, &parts);
+	CHECK(parts.slots == NULL);
+	same = 0;
+	for (int i = 0; i < N; i++) {
+		uint32_t id = 99;
+		same += rn_interner_find(one, strings[i], lens[i], &id) && id == ids[i];
+	}
+	CHECK_INT(same, N);
+	rn_interner_free(one);
+	rn_interner_free(many);
+}
+
 int main(void)
 {
+	test_numbered();
+	test_numbering_moves();
 	test_many();
 	test_tag_collisions();
 	test_basic();

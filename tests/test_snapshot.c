@@ -207,9 +207,45 @@ static void test_dropped_mapped_index(void)
 	unlink(path);
 }
 
+/* Numbered ids (intern.c) move into the hash table that the snapshot holds; read back, every
+ * id is found under its index, "C2" and "C02" apart. */
+static void test_numbered_ids(void)
+{
+	static const char *const names[] = {"C01", "C2", "C02", "x7", "C003", "C7"};
+	rn_interner *ids, *back_ids;
+	rn_graph g, back;
+	rn_error err;
+	CHECK_INT(rn_interner_new(&ids, 0), RN_OK);
+	for (uint32_t i = 0; i < 6; i++) {
+		uint32_t id;
+		CHECK_INT(rn_interner_intern(ids, names[i], strlen(names[i]), &id, NULL), RN_OK);
+	}
+	CHECK(rn_interner_numbering(ids));
+	CHECK_INT(rn_graph_build(&g, 6, 2, (const uint32_t[]){0, 1}, (const uint32_t[]){2, 3}, NULL,
+				 RN_DUP_SUM, &err),
+		  RN_OK);
+	CHECK_INT(rn_snapshot_write(path, &g, ids, &err), RN_OK);
+	CHECK(!rn_interner_numbering(ids));
+	CHECK_INT(rn_snapshot_read(path, &back, &back_ids, &err), RN_OK);
+	int found = 0;
+	for (uint32_t i = 0; i < 6; i++) {
+		uint32_t id = 99;
+		found += rn_interner_find(back_ids, names[i], strlen(names[i]), &id) && id == i;
+	}
+	CHECK_INT(found, 6);
+	uint32_t id;
+	CHECK(!rn_interner_find(back_ids, "C002", 4, &id));
+	rn_interner_free(back_ids);
+	rn_graph_free(&back);
+	rn_interner_free(ids);
+	rn_graph_free(&g);
+	unlink(path);
+}
+
 int main(void)
 {
 	snprintf(path, sizeof path, "/tmp/refnet-test-snapshot-%ld.rnb", (long)getpid());
+	test_numbered_ids();
 	test_round_trip();
 	test_corruption();
 	test_empty_graph();

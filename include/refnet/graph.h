@@ -68,9 +68,10 @@ int rn_graph_wcc(const rn_graph *g, uint32_t *comp, uint32_t *count, uint32_t **
 /* True when the file starts with the snapshot magic (false for missing files). */
 bool rn_snapshot_detect(const char *path);
 /* Writes the graph and its id strings; written to a temporary file beside path and renamed,
- * so a failure never leaves a partial snapshot.  RN_ECANTCREAT / RN_EIO on failure. */
-int rn_snapshot_write(const char *path, const rn_graph *g, const rn_interner *ids,
-		      rn_error *err);
+ * so a failure never leaves a partial snapshot.  The snapshot holds the ids' hash table, so
+ * numbered ids move into it first (rn_interner_index_all).  RN_ECANTCREAT / RN_EIO / RN_ENOMEM
+ * on failure. */
+int rn_snapshot_write(const char *path, const rn_graph *g, rn_interner *ids, rn_error *err);
 /* Maps a snapshot read-only: the graph arrays point into the mapping (rn_graph_free unmaps)
  * and *ids borrows its strings (free it before the graph).  A wrong magic, version or byte
  * order, a size that does not match the header, a checksum mismatch or inconsistent arrays

@@ -130,7 +130,9 @@ void rn_format_date(int32_t days, char *buf);
 /* ---- Id interner ----------------------------------------------------------------------- */
 
 /* Maps id strings to dense uint32_t indices in first-seen order.  Open addressing with the
- * strings in one arena: no per-id allocation.  Sized for 1e8 ids. */
+ * strings in one arena: no per-id allocation.  Sized for 1e8 ids.  When the first id ends in
+ * digits, the ids made of its prefix and 1-9 digits are indexed by their number instead of by
+ * hash (src/io/intern.c); this changes nothing that the functions below return. */
 typedef struct rn_interner rn_interner;
 
 int rn_interner_new(rn_interner **out, size_t expected);
@@ -154,6 +156,9 @@ void rn_interner_find_many(const rn_interner *in, const char *const *strings, co
 uint32_t rn_interner_count(const rn_interner *in);
 /* The string for an id (NUL-terminated in the arena); *len may be NULL. */
 const char *rn_interner_string(const rn_interner *in, uint32_t id, size_t *len);
+/* Whether ids are numbered now (src/io/intern.c: indexed by the number after the first id's
+ * prefix instead of by hash), for tests and diagnostics. */
+bool rn_interner_numbering(const rn_interner *in);
 /* Bytes held (table + arena), for the memory report. */
 size_t rn_interner_bytes(const rn_interner *in);
 /* Frees the hash table (8 to 16 bytes per id; 134 MB at 1e7 ids), for callers that only turn
@@ -181,6 +186,12 @@ typedef struct rn_interner_parts {
 	bool mapped; /* the arrays lie in a read-only file mapping (rn_interner_drop_index) */
 } rn_interner_parts;
 
+/* Puts the numbered ids into the hash table too, and numbers no more ids, so that the table
+ * holds every id (rn_interner_parts_of).  RN_OK, RN_ENOMEM (nothing changed), or RN_EINTERNAL
+ * after rn_interner_drop_index. */
+int rn_interner_index_all(rn_interner *in);
+/* slots is NULL while ids are numbered (rn_interner_index_all) or after the table was
+ * dropped. */
 void rn_interner_parts_of(const rn_interner *in, rn_interner_parts *parts);
 /* An interner over borrowed arrays (e.g. a memory-mapped snapshot), which must outlive it.
  * The first insertion copies them into owned memory.  The parts are checked for consistency

@@ -129,9 +129,11 @@ static int write_body(int fd, const struct header *h, const void *const data[S_C
 	return 0;
 }
 
-int rn_snapshot_write(const char *path, const rn_graph *g, const rn_interner *ids,
-		      rn_error *err)
+int rn_snapshot_write(const char *path, const rn_graph *g, rn_interner *ids, rn_error *err)
 {
+	int irc = rn_interner_index_all(ids);
+	if (irc == RN_ENOMEM)
+		return rn_error_set(err, RN_ENOMEM, path, 0, 0, "out of memory");
 	rn_interner_parts parts;
 	rn_interner_parts_of(ids, &parts);
 	if (parts.count != g->n)
