@@ -983,15 +983,14 @@ static int solve_emit(void *ctx, uint32_t *members, uint32_t count, uint32_t lab
 	}
 }
 
-/* Breadth-first search over a CSR from start, setting bit in mark[] of every node reached
- * and listing them in queue (the caller sizes it for all of them); returns how many.  The
- * queue is the visiting order, so the rows ahead are prefetched as in kahn_level. */
+/* Breadth-first search over a CSR from the `seeds` nodes in queue (marked with bit already),
+ * setting bit in mark[] of every node reached and appending them to queue (the caller sizes
+ * it for all of them); returns the queue's length.  The queue is the visiting order, so the
+ * rows ahead are prefetched as in kahn_level. */
 static uint32_t bfs(const uint64_t *off, const uint32_t *tgt, uint8_t *mark, uint8_t bit,
-		    uint32_t start, uint32_t *queue)
+		    uint32_t *queue, uint32_t seeds)
 {
-	uint32_t tail = 0;
-	mark[start] |= bit;
-	queue[tail++] = start;
+	uint32_t tail = seeds;
 	for (uint32_t head = 0; head < tail; head++) {
 		if (head + PF_ROW < tail)
 			__builtin_prefetch(&off[queue[head + PF_ROW]]);
@@ -1016,6 +1015,63 @@ static uint32_t bfs(const uint64_t *off, const uint32_t *tgt, uint8_t *mark, uin
 
 #define FORWARD 1u
 #define BACKWARD 2u
+#define PUSHED 4u /* reach_forward: a node of F whose successors are marked */
+
+/* Passes of the forward search (reach_forward) before it falls back to a queue. */
+#define FORWARD_PASSES 16
+
+/* Marks FORWARD the forward set F of start (every node it reaches) and lists F in fwd,
+ * ascending; returns |F|.  Passes over the index range push each node of F found so far to
+ * its successors, once (PUSHED), until a pass marks none.  Referral edges mostly run from a
+ * lower index to a higher, so a chain of them is followed within one pass, and the rows are
+ * read in order instead of in the order a queue finds them.  Two threads split each pass;
+ * marks are relaxed atomics, as in reach_back: a mark one thread writes over another's
+ * PUSHED only has that node pushed again, and F does not depend on the schedule.  A long path
+ * against the index order would need a pass per node: after FORWARD_PASSES passes a
+ * breadth-first search goes on from the nodes not yet pushed.  On the 1e7 benchmark graph
+ * (|F| = 9.2e6) 10 passes on two threads take 0.30-0.35 s, against 0.48-0.53 s for the
+ * breadth-first search alone; on one thread the passes take 0.6 s, so there the search does
+ * it all. */
+static uint32_t reach_forward(const rn_graph *g, uint8_t *mark, uint32_t start, uint32_t *fwd)
+{
+	const uint64_t *off = g->offsets;
+	const uint32_t *tgt = g->targets;
+	int64_t n = (int64_t)g->n;
+	mark[start] = FORWARD;
+	uint64_t added = 1;
+	for (int pass = 0; added > 0 && pass < FORWARD_PASSES && omp_get_max_threads() > 1;
+	     pass++) {
+		added = 0;
+#pragma omp parallel for schedule(dynamic, 65536) reduction(+ : added)
+		for (int64_t u = 0; u < n; u++) {
+			if (__atomic_load_n(&mark[u], __ATOMIC_RELAXED) != FORWARD)
+				continue;
+			__atomic_store_n(&mark[u], (uint8_t)(FORWARD | PUSHED), __ATOMIC_RELAXED);
+			for (uint64_t e = off[u]; e < off[u + 1]; e++) {
+				uint32_t v = tgt[e];
+				if (!(__atomic_load_n(&mark[v], __ATOMIC_RELAXED) & FORWARD)) {
+					__atomic_store_n(&mark[v], (uint8_t)FORWARD,
+							 __ATOMIC_RELAXED);
+					added++;
+				}
+			}
+		}
+	}
+	uint32_t count = 0;
+	if (added > 0) {
+		for (int64_t v = 0; v < n; v++)
+			if (mark[v] == FORWARD)
+				fwd[count++] = (uint32_t)v;
+		bfs(off, tgt, mark, FORWARD, fwd, count);
+	}
+	count = 0;
+	for (int64_t v = 0; v < n; v++)
+		if (mark[v] & FORWARD) {
+			mark[v] = FORWARD;
+			fwd[count++] = (uint32_t)v;
+		}
+	return count;
+}
 
 /* The edges among the forward set F = fwd[0..count) (marked FORWARD), reversed: node v's
  * predecessors inside F are in_src[in[v].begin .. in[v].begin + in[v].count), in ascending
@@ -1272,7 +1328,7 @@ static int split_giant(const rn_graph *g, uint32_t **idx_io, uint32_t rest, emit
 	int rc = RN_OK;
 	if (!mark || !fwd)
 		goto nomem;
-	uint32_t forward = bfs(g->offsets, g->targets, mark, FORWARD, pivot, fwd);
+	uint32_t forward = reach_forward(g, mark, pivot, fwd);
 	members = rn_malloc_array(forward, sizeof *members);
 	if (!members || reach_back(g, mark, pivot, fwd, forward, members, &count) != RN_OK)
 		goto nomem;
