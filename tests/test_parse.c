@@ -2,6 +2,7 @@
 #include <refnet/io.h>
 
 #include "check.h"
+#include "io/plain_decimal.h"
 
 static int parse_number(const char *text, double *out)
 {
@@ -217,8 +218,73 @@ static void test_format_date(void)
 	CHECK_INT(failures, 0);
 }
 
+/* Checks the loaders' fast path on s: when it takes s, rn_parse_double takes it too with the
+ * same bits; it takes every field of 1-15 bytes of digits and at most one '.' with a digit. */
+static bool plain_agrees(const char *s, size_t len)
+{
+	double fast = -1, slow = -1;
+	bool taken = rn_plain_decimal(s, len, &fast);
+	size_t digits = 0, points = 0;
+	for (size_t i = 0; i < len; i++) {
+		digits += s[i] >= '0' && s[i] <= '9';
+		points += s[i] == '.';
+	}
+	bool plain = len <= 15 && digits > 0 && digits + points == len && points <= 1;
+	if (taken != plain)
+		return false;
+	return !taken ||
+	       (rn_parse_double(s, len, &slow) == 0 && memcmp(&fast, &slow, sizeof fast) == 0);
+}
+
+/* Every string of up to 6 bytes over digits, '.', and the bytes that end the fast path (sign,
+ * exponent, a letter, a space, a second '.'), then random digit strings of 7-17 bytes with and
+ * without a point, across the 15-byte limit. */
+static void test_plain_decimal(void)
+{
+	static const char alphabet[] = "019.-e x+";
+	enum { K = sizeof alphabet - 1 };
+	char s[24];
+	int bad = 0;
+	long total = 0, taken = 0;
+	for (size_t len = 0; len <= 6; len++) {
+		long combos = 1;
+		for (size_t i = 0; i < len; i++)
+			combos *= K;
+		for (long c = 0; c < combos; c++) {
+			long r = c;
+			for (size_t i = 0; i < len; i++, r /= K)
+				s[i] = alphabet[r % K];
+			double v;
+			taken += rn_plain_decimal(s, len, &v);
+			bad += !plain_agrees(s, len);
+			total++;
+		}
+	}
+	uint64_t state = 7;
+	for (int k = 0; k < 200000; k++) {
+		state = state * 6364136223846793005ull + 1442695040888963407ull;
+		size_t len = 7 + (size_t)(state >> 60) % 11;
+		for (size_t i = 0; i < len; i++)
+			s[i] = (char)('0' + (state >> (3 * i % 50)) % 10);
+		if (state >> 59 & 1)
+			s[(state >> 20) % len] = '.';
+		bad += !plain_agrees(s, len);
+	}
+	CHECK_INT(bad, 0);
+	/* taken: over "019" with at most one '.', 3 + 15 + 54 + 189 + 648 + 2187 strings */
+	CHECK_INT(taken, 3096);
+	CHECK(total > 500000);
+	double v = 0;
+	CHECK(rn_plain_decimal("0.1", 3, &v) && v == 0.1);
+	CHECK(rn_plain_decimal("19.95", 5, &v) && v == 19.95);
+	CHECK(rn_plain_decimal("123456789012345", 15, &v) && v == 123456789012345.0);
+	CHECK(!rn_plain_decimal("1234567890123456", 16, &v));
+	CHECK(!rn_plain_decimal(".", 1, &v) && !rn_plain_decimal("1.2.3", 5, &v));
+}
+
 int main(void)
 {
+	test_plain_decimal();
 	test_double_accepts();
 	test_double_rejects();
 	test_iso_dates();

@@ -24,6 +24,8 @@
  */
 #include <refnet/io.h>
 
+#include "plain_decimal.h"
+
 #include <math.h>
 #include <omp.h>
 #include <pthread.h>
@@ -211,7 +213,7 @@ static int parse_number(const rn_csv *csv, int col, rn_field f, enum number_rule
 			double *value, rn_error *err)
 {
 	double v;
-	bool ok = rn_parse_double(f.ptr, f.len, &v) == 0;
+	bool ok = rn_plain_decimal(f.ptr, f.len, &v) || rn_parse_double(f.ptr, f.len, &v) == 0;
 	if (ok && rule == POSITIVE)
 		ok = v > 0;
 	else if (ok && rule == NON_NEGATIVE)
