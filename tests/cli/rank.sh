@@ -89,6 +89,18 @@ else
 	echo "FAIL refnet convert" >&2
 	fail=1
 fi
+# Numbered ids (C00000001...: indexed by number while loading, moved into the hash table that
+# the snapshot stores), with a few other ids among them: the CSV and its snapshot rank alike,
+# and every id of the snapshot is found again (the snapshot's rank names each row's id).
+"$refnet" generate --customers 3000 --seed 5 --out "$work/gen" --quiet
+{ cat "$work/gen/referrals.csv"; printf 'C00000001,x-1,2024-01-01,1,0\nx-1,C1,2024-01-02,2,0\nC1,C01,2024-01-03,1,0\n'; } > "$work/numbered.csv"
+"$refnet" rank "$work/numbered.csv" --metrics pagerank > "$work/numbered_csv.csv"
+"$refnet" convert "$work/numbered.csv" -o "$work/numbered.rnb" 2> /dev/null
+check "numbered convert exit" "$?" 0
+"$refnet" rank "$work/numbered.rnb" --metrics pagerank > "$work/numbered_rnb.csv"
+check "numbered snapshot output" "$(cmp -s "$work/numbered_csv.csv" "$work/numbered_rnb.csv" && echo same)" same
+check "numbered ids ranked" "$(grep -c -E '^(C1|C01|x-1),' "$work/numbered_rnb.csv")" 3
+check "numbered rows" "$(($(wc -l < "$work/numbered_rnb.csv") - 1))" "$("$refnet" info "$work/numbered.csv" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["nodes"])')"
 # A tolerance below double precision: the cycles stop at their rounding, with a note, and the
 # ranks agree with the default tolerance's (L1 within 1e-9).
 sample="$2/datasets/sample/referrals.csv"
