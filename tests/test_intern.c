@@ -457,8 +457,66 @@ static void test_numbering_moves(void)
 	rn_interner_free(many);
 }
 
+/* rn_interner_attach takes the parts of a real interner, and refuses each way a slot can be
+ * wrong: pointing inside a record, past the arena, off the 4-byte grid, at a record another
+ * slot already holds, or missing. */
+static void test_attach_checks(void)
+{
+	rn_interner *in;
+	CHECK_INT(rn_interner_new(&in, 0), RN_OK);
+	char name[16];
+	for (int i = 0; i < 300; i++) {
+		uint32_t id;
+		int n = snprintf(name, sizeof name, "id-%d", i * 7);
+		CHECK_INT(rn_interner_intern(in, name, (size_t)n, &id, NULL), RN_OK);
+	}
+	CHECK_INT(rn_interner_index_all(in), RN_OK); /* the ids are numbered */
+	rn_interner_parts parts;
+	rn_interner_parts_of(in, &parts);
+	CHECK(parts.slots != NULL);
+	size_t cap = parts.mask + 1;
+	uint64_t *slots = malloc(cap * sizeof *slots);
+	uint64_t first = cap, second = cap;
+	for (size_t i = 0; i < cap; i++)
+		if (parts.slots[i] && first == cap)
+			first = i;
+		else if (parts.slots[i] && second == cap)
+			second = i;
+	const uint64_t low = (UINT64_C(1) << 40) - 1;
+	for (int bad = 0; bad <= 5; bad++) {
+		memcpy(slots, parts.slots, cap * sizeof *slots);
+		uint64_t tag = slots[first] & ~low, offset = slots[first] & low;
+		if (bad == 1)
+			slots[first] = tag | (offset + 4); /* inside its record */
+		else if (bad == 2)
+			slots[first] = tag | parts.arena_len; /* past the arena */
+		else if (bad == 3)
+			slots[first] = tag | (offset + 2); /* off the grid */
+		else if (bad == 4)
+			slots[first] = tag | (slots[second] & low); /* a record twice, one none */
+		else if (bad == 5)
+			slots[first] = 0; /* a record without a slot */
+		rn_interner_parts copy = parts;
+		copy.slots = slots;
+		rn_interner *back = NULL;
+		int rc = rn_interner_attach(&back, &copy);
+		if (bad == 0) {
+			CHECK_INT(rc, RN_OK);
+			uint32_t id = 0;
+			CHECK(back && rn_interner_find(back, "id-21", 5, &id) && id == 3);
+			rn_interner_free(back);
+		} else {
+			CHECK_INT(rc, RN_EDATA);
+			CHECK(back == NULL);
+		}
+	}
+	free(slots);
+	rn_interner_free(in);
+}
+
 int main(void)
 {
+	test_attach_checks();
 	test_numbered();
 	test_numbering_moves();
 	test_many();
