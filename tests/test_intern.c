@@ -483,14 +483,21 @@ static void test_attach_checks(void)
 		else if (parts.slots[i] && second == cap)
 			second = i;
 	const uint64_t low = (UINT64_C(1) << 40) - 1;
-	for (int bad = 0; bad <= 5; bad++) {
+	for (int bad = 0; bad <= 7; bad++) {
 		memcpy(slots, parts.slots, cap * sizeof *slots);
 		uint64_t tag = slots[first] & ~low, offset = slots[first] & low;
 		if (bad == 1)
 			slots[first] = tag | (offset + 4); /* inside its record */
 		else if (bad == 2)
 			slots[first] = tag | parts.arena_len; /* past the arena */
-		else if (bad == 3)
+		else if (bad == 6)
+			slots[first] = tag | (low & ~UINT64_C(3)); /* far past it */
+		else if (bad == 7) { /* an extra slot, pointing past the arena */
+			size_t i = cap;
+			while (slots[--i])
+				;
+			slots[i] = tag | parts.arena_len;
+		} else if (bad == 3)
 			slots[first] = tag | (offset + 2); /* off the grid */
 		else if (bad == 4)
 			slots[first] = tag | (slots[second] & low); /* a record twice, one none */

@@ -525,20 +525,20 @@ static int slots_valid(const rn_interner_parts *parts)
 		uint64_t at = parts->offsets[id] / 4;
 		start[at / 64] |= UINT64_C(1) << (at % 64);
 	}
-	int rc = RN_OK;
-	for (uint64_t i = 0; i <= parts->mask && rc == RN_OK; i++) {
+	bool bad = false;
+	for (uint64_t i = 0; i <= parts->mask && !bad; i++) {
 		uint64_t slot = parts->slots[i];
 		if (slot == 0)
 			continue;
 		uint64_t offset = slot & OFFSET_MASK, at = offset / 4,
 			 bit = UINT64_C(1) << (at % 64);
-		if ((offset & 3) || offset >= parts->arena_len || !(start[at / 64] & bit))
-			rc = RN_EDATA;
-		start[at / 64] &= ~bit;
+		bad = (offset & 3) || offset >= parts->arena_len || !(start[at / 64] & bit);
+		if (!bad)
+			start[at / 64] &= ~bit;
 		used++;
 	}
 	rn_free(start);
-	return rc == RN_OK && used != parts->count ? RN_EDATA : rc;
+	return bad || used != parts->count ? RN_EDATA : RN_OK;
 }
 
 int rn_interner_attach(rn_interner **out, const rn_interner_parts *parts)
