@@ -61,7 +61,6 @@ struct rn_interner {
 	uint64_t *slots;     /* 0 = empty, else (tag << 40) | record offset (never 0) */
 	uint64_t mask;       /* capacity - 1 */
 	uint32_t count;
-	uint32_t hashed;  /* ids in slots; the others are numbered */
 	uint32_t **pages; /* numbered ids (NULL: none): pages[key >> 16][key & 0xffff] = id + 1 */
 	uint32_t pages_used;
 	uint32_t prefix_len;
@@ -426,7 +425,6 @@ int rn_interner_index_all(rn_interner *in)
 	if (rc != RN_OK)
 		return rc;
 	free_pages(in);
-	in->hashed = in->count;
 	in->renumber_at = in->count * 2 > in->count ? in->count * 2 : UINT32_MAX;
 	return RN_OK;
 }
@@ -462,7 +460,6 @@ static void start_numbering(rn_interner *in)
 		free_pages(in);
 		return;
 	}
-	in->hashed = in->count - in->numbered;
 }
 
 /* Notes a new id's key and, when it is hashed, brings numbering back once it fits. */
@@ -561,7 +558,6 @@ int rn_interner_attach(rn_interner **out, const rn_interner_parts *parts)
 	in->offsets_cap = (size_t)parts->count + 1;
 	in->arena = (char *)parts->arena;
 	in->arena_len = in->arena_cap = parts->arena_len;
-	in->hashed = parts->count;
 	in->decided = true;
 	in->borrowed = true;
 	in->mapped = parts->mapped;
@@ -637,7 +633,9 @@ static int intern_hashed(rn_interner *in, uint64_t h, const char *s, size_t len,
 		return RN_OK;
 	}
 	/* Make room first so that a failed allocation leaves the interner unchanged. */
-	if ((uint64_t)(in->hashed + 1) * 10 > (in->mask + 1) * 7) {
+	/* the ids in the table: all, or all but the numbered ones */
+	uint32_t hashed = in->pages ? in->count - in->numbered : in->count;
+	if ((uint64_t)(hashed + 1) * 10 > (in->mask + 1) * 7) {
 		if (rehash(in, (in->mask + 1) * 2))
 			return RN_ENOMEM;
 		i = probe(in, h, s, len);
@@ -646,7 +644,6 @@ static int intern_hashed(rn_interner *in, uint64_t h, const char *s, size_t len,
 	if (rc != RN_OK)
 		return rc;
 	in->slots[i] = (h >> OFFSET_BITS) << OFFSET_BITS | in->offsets[*id];
-	in->hashed++;
 	if (inserted)
 		*inserted = true;
 	note_new_id(in, pattern_key(in, s, len));
