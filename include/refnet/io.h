@@ -186,9 +186,9 @@ typedef struct rn_interner_parts {
 	bool mapped; /* the arrays lie in a read-only file mapping (rn_interner_drop_index) */
 } rn_interner_parts;
 
-/* Puts the numbered ids into the hash table too, and numbers no more ids, so that the table
- * holds every id (rn_interner_parts_of).  RN_OK, RN_ENOMEM (nothing changed), or RN_EINTERNAL
- * after rn_interner_drop_index. */
+/* Puts the numbered ids into the hash table too, so that the table holds every id
+ * (rn_interner_parts_of); new ids are hashed until the count has doubled (src/io/intern.c).
+ * RN_OK, RN_ENOMEM (nothing changed), or RN_EINTERNAL after rn_interner_drop_index. */
 int rn_interner_index_all(rn_interner *in);
 /* slots is NULL while ids are numbered (rn_interner_index_all) or after the table was
  * dropped. */
