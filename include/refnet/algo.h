@@ -61,6 +61,12 @@ void rn_scc_labels_free(rn_scc_labels *labels);
  * solve runs. */
 void rn_solve_block_rows(uint32_t rows);
 
+/* Whether a large cyclic component's sweeps may step along their slowest mode once its
+ * ratio is steady (src/algo/kernel.c, "Extrapolation"; on by default).  The stopping test
+ * reads plain sweeps either way, so results agree to the tolerance; off, only the sweeps
+ * differ.  For measurement and tests; not to be changed while a solve runs. */
+void rn_solve_extrapolation(bool on);
+
 typedef struct rn_solve_stats {
 	uint32_t components;	    /* strongly connected components visited */
 	uint32_t cyclic_components; /* of which with more than one node (iterated) */
@@ -72,6 +78,7 @@ typedef struct rn_solve_stats {
 	uint32_t levels;	    /* depth levels of the acyclic part (parallel units) */
 	uint64_t row_updates;	    /* rows evaluated in total; row_updates / n is the number of
 				       equivalent full passes (power iteration does one per step) */
+	uint32_t extrapolations;    /* steps along a component's slowest mode (kernel.c) */
 } rn_solve_stats;
 
 /* Solves x = b + s * A diag(c) x (see the top of this file) with s >= 0 and the column scale

@@ -7,6 +7,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 refnet=${1:-$root/build/refnet}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# the kernels the CLI tests pin (CMakeLists.txt): OpenBLAS's Haswell ones where the CPU has AVX2
+grep -qw avx2 /proc/cpuinfo && export OPENBLAS_CORETYPE=Haswell
 OMP_NUM_THREADS=1 "$refnet" report "$root/datasets/sample/analysis.yaml" --quiet --out "$tmp/report"
 for f in report.md customers.csv campaigns.csv channels.csv summary.json; do
   cp "$tmp/report/$f" "$root/tests/data/golden/sample/$f"
