@@ -101,6 +101,13 @@ int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *
 int rn_solve_linear_scc(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
 			const double *div, double tol, uint32_t max_sweeps, double *x,
 			rn_solve_stats *stats, rn_error *err);
+/* The same with each cyclic component's budget in proportion to its share of the solution
+ * instead of its share of the nodes: tol * sum_C |x| / n, so that the changes sum to at most
+ * tol * sum |x| / n over the graph.  For a solution that is normalised afterwards (PageRank),
+ * whose error is then relative to sum |x|. */
+int rn_solve_linear_mass(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
+			 const double *div, double tol, uint32_t max_sweeps, double *x,
+			 rn_solve_stats *stats, rn_error *err);
 
 /* ---- PageRank -------------------------------------------------------------------------- */
 

@@ -231,6 +231,7 @@ struct solve_ctx {
 	const double *div; /* y[v] = x[v] / div[v] (0 when div[v] == 0), or y = x */
 	double s;
 	double tol;
+	bool by_size; /* budgets in proportion to a component's sum |x|, not its node count */
 	uint32_t max_sweeps;
 	double *x;
 	double *y;	    /* c[v] * x[v], or x itself when c is NULL */
@@ -357,10 +358,12 @@ struct sweep_sums {
  * RN_EDATA when diverged or out of sweeps.  Converged means a change within the budget, or
  * within the rounding of the values themselves, 2 eps sum |x_i|: a budget below that cannot
  * be met (the sweeps would keep flipping last bits until max_sweeps), and the values are then
- * as exact as double precision makes them; stats.at_rounding counts such components. */
+ * as exact as double precision makes them; stats.at_rounding counts such components.  The
+ * budget is tol |C| / n, or tol sum_C |x| / n (rn_solve_linear_mass). */
 static int sweep_done(struct solve_ctx *sc, uint32_t sweep, uint32_t count,
-		      const struct sweep_sums *sum, double budget)
+		      const struct sweep_sums *sum)
 {
+	double budget = sc->tol * (sc->by_size ? sum->size : (double)count) / (double)sc->g->n;
 	double change = sum->change;
 	sc->stats.sweeps++;
 	sc->stats.row_updates += count;
@@ -1112,11 +1115,10 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 		mass += e;
 	}
 	correct = correct && mass > 0.0;
-	double budget = sc->tol * (double)count / (double)g->n;
 	struct slow_mode mode = {0};
 	for (uint32_t sweep = 1;; sweep++) {
 		struct sweep_sums sums = local_sweep(&ls);
-		rc = sweep_done(sc, sweep, count, &sums, budget);
+		rc = sweep_done(sc, sweep, count, &sums);
 		if (rc <= 0)
 			break;
 		ls.lag = 1.0;
@@ -1156,7 +1158,6 @@ static int solve_emit(void *ctx, uint32_t *members, uint32_t count, uint32_t lab
 		return solve_local(sc, members, count);
 	for (uint32_t i = 0; i < count; i++)
 		put(sc, members[i], 0.0);
-	double budget = sc->tol * (double)count / (double)sc->g->n;
 	for (uint32_t sweep = 1;; sweep++) {
 		struct sweep_sums sums = {0};
 		for (uint32_t i = count; i-- > 0;) { /* order: see solve_local */
@@ -1168,7 +1169,7 @@ static int solve_emit(void *ctx, uint32_t *members, uint32_t count, uint32_t lab
 			sums.change += fabs(stored - old) * d;
 			sums.size += fabs(stored) * d;
 		}
-		int rc = sweep_done(sc, sweep, count, &sums, budget);
+		int rc = sweep_done(sc, sweep, count, &sums);
 		if (rc <= 0)
 			return rc;
 	}
@@ -1796,15 +1797,34 @@ int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *
 	return rn_solve_linear_scc(g, NULL, b, s, div, tol, max_sweeps, x, stats, err);
 }
 
+static int solve(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
+		 const double *div, double tol, bool by_size, uint32_t max_sweeps, double *x,
+		 rn_solve_stats *stats, rn_error *err);
+
 int rn_solve_linear_scc(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
 			const double *div, double tol, uint32_t max_sweeps, double *x,
 			rn_solve_stats *stats, rn_error *err)
+{
+	return solve(g, scc, b, s, div, tol, false, max_sweeps, x, stats, err);
+}
+
+int rn_solve_linear_mass(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
+			 const double *div, double tol, uint32_t max_sweeps, double *x,
+			 rn_solve_stats *stats, rn_error *err)
+{
+	return solve(g, scc, b, s, div, tol, true, max_sweeps, x, stats, err);
+}
+
+static int solve(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
+		 const double *div, double tol, bool by_size, uint32_t max_sweeps, double *x,
+		 rn_solve_stats *stats, rn_error *err)
 {
 	struct solve_ctx sc = {.g = g,
 			       .b = b,
 			       .div = div,
 			       .s = s,
 			       .tol = tol,
+			       .by_size = by_size,
 			       .max_sweeps = max_sweeps ? max_sweeps : 1,
 			       .x = x,
 			       .y = x,

@@ -81,10 +81,15 @@ int rn_pagerank(const rn_graph *g, const rn_pagerank_options *opt, double *rank,
 		for (uint32_t v = 0; v < n; v++)
 			t[v] = opt->teleport[v] / total;
 	}
-	/* With b = ones the solution is n times larger than for t = 1/n: scale the tolerance. */
-	double tol = opt->tolerance * (1.0 - d) * (t ? 1.0 : (double)n);
-	rc = rn_solve_linear_scc(g, opt->scc, t, d, g->in_weight, tol, opt->max_sweeps, rank, stats,
-				 err);
+	/* The error bound.  After a Gauss-Seidel sweep the residual is at most d times the sweep's
+	 * L1 change (the part of d M it read old values through has column sums <= d), so the
+	 * error of z is at most d / (1 - d) times the change; normalising by S = sum z at most
+	 * doubles the relative error.  The L1 error of pr stays within tolerance when the changes
+	 * sum to at most tolerance (1 - d) S / (2 d): the budgets of rn_solve_linear_mass, which
+	 * are proportional to each component's sum, with tol n times that factor. */
+	double tol = opt->tolerance * (double)n * (d > 0.0 ? (1.0 - d) / (2.0 * d) : 1.0);
+	rc = rn_solve_linear_mass(g, opt->scc, t, d, g->in_weight, tol, opt->max_sweeps, rank,
+				  stats, err);
 	if (rc != RN_OK)
 		goto out;
 	double sum = 0.0;
