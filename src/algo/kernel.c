@@ -1128,8 +1128,10 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 		 * sweeps finish the job. */
 		double scale = mass / sums.kept;
 		if (correct && scale > 0.5 && scale < 2.0 && fabs(scale - 1.0) > 1e-12) {
-			for (uint32_t i = 0; i < count; i++)
-				ls.y[i] *= scale;
+			double *y = ls.y;
+#pragma omp parallel for schedule(static) if (count > 65536)
+			for (int64_t i = 0; i < (int64_t)count; i++)
+				y[i] *= scale;
 			ls.lag = scale;
 		}
 	}
