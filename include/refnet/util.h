@@ -56,6 +56,12 @@ const char *rn_strerror(int code);
 /* Allocation layer.  rn_malloc(0) returns a unique pointer; rn_free(NULL) is a no-op. */
 void *rn_malloc(size_t size);
 void *rn_calloc(size_t count, size_t size);
+/* Zeroed like rn_calloc, for an array that will be written all over, at random: every page
+ * is first touched by a write (a memset).  A fresh page of calloc first read maps the shared
+ * zero page, and the first write then replaces it, which on a multithreaded process flushes
+ * the other cores' TLBs: an interprocessor interrupt per page, and on a virtual machine an
+ * exit on both sides. */
+void *rn_calloc_dense(size_t count, size_t size);
 void *rn_realloc(void *ptr, size_t size);
 /* count*size with overflow check; NULL on overflow or failure. */
 void *rn_malloc_array(size_t count, size_t size);

@@ -1094,12 +1094,14 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 		goto out;
 	/* The first sweep reads the products of a sweep before it, from y = 0: zeros. */
 	uint64_t products = ls.group[(uint64_t)ls.blocks * ls.blocks] - ls.dcum[ls.blocks];
-	ls.y = rn_calloc(count, sizeof *ls.y);
+	ls.y = rn_calloc_dense(count, sizeof *ls.y);
 	ls.part = rn_malloc_array(ls.blocks, sizeof *ls.part);
 	if (ls.blocks > 1) {
 		ls.acc = rn_malloc_array(2 * (size_t)ls.rows, sizeof *ls.acc);
-		ls.prod = rn_calloc(products ? products : 1, sizeof *ls.prod);
+		ls.prod = rn_malloc_array(products ? products : 1, sizeof *ls.prod);
 		want_huge_pages(ls.prod, products * sizeof *ls.prod);
+		if (ls.prod)
+			memset(ls.prod, 0, (products ? products : 1) * sizeof *ls.prod);
 	}
 	if (!ls.y || !ls.part || (ls.blocks > 1 && (!ls.acc || !ls.prod))) {
 		rc = rn_error_set(sc->err, RN_ENOMEM, NULL, 0, 0,
@@ -1516,7 +1518,7 @@ static int split_giant(const rn_graph *g, uint32_t **idx_io, uint32_t rest, emit
 	uint32_t n = g->n, *idx = *idx_io, pivot = split_pivot(g, idx);
 	if (pivot == UINT32_MAX)
 		return RN_OK;
-	uint8_t *mark = rn_calloc(n, sizeof *mark);
+	uint8_t *mark = rn_calloc_dense(n, sizeof *mark);
 	uint32_t *fwd = rn_malloc_array(rest, sizeof *fwd);
 	uint32_t *members = NULL, count = 0;
 	int rc = RN_OK;
@@ -1778,7 +1780,7 @@ static int walk_cyclic(const rn_graph *g, const uint32_t *order, uint32_t acycli
 	uint32_t n = g->n, rest = n - acyclic;
 	if (rest == 0)
 		return RN_OK;
-	uint32_t *idx = rn_calloc(n, sizeof *idx);
+	uint32_t *idx = rn_calloc_dense(n, sizeof *idx);
 	if (!idx)
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
 	for (uint32_t i = 0; i < acyclic; i++)

@@ -301,8 +301,8 @@ static void degrees_of(rn_graph *g, uint32_t lo, uint32_t hi)
 static int count_degrees(rn_graph *g, rn_error *err)
 {
 	uint32_t n = g->n;
-	g->in_degree = rn_calloc((size_t)n + 1, sizeof *g->in_degree);
-	g->in_weight = rn_calloc((size_t)n + 1, sizeof *g->in_weight);
+	g->in_degree = rn_calloc_dense((size_t)n + 1, sizeof *g->in_degree);
+	g->in_weight = rn_calloc_dense((size_t)n + 1, sizeof *g->in_weight);
 	if (!g->in_degree || !g->in_weight)
 		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for degrees");
 	if (g->m < PARALLEL_EDGES || omp_get_max_threads() == 1) {

@@ -375,7 +375,7 @@ bool rn_interner_find(const rn_interner *in, const char *s, size_t len, uint32_t
 /* A table of cap slots holding every id that is not numbered. */
 static int rehash(rn_interner *in, uint64_t cap)
 {
-	uint64_t *slots = rn_calloc(cap, sizeof *slots);
+	uint64_t *slots = rn_calloc_dense(cap, sizeof *slots);
 	if (!slots)
 		return RN_ENOMEM;
 	uint64_t mask = cap - 1;
@@ -444,7 +444,7 @@ static void start_numbering(rn_interner *in)
 			continue;
 		uint32_t **page = &in->pages[key >> NUM_PAGE_BITS];
 		if (!*page) {
-			*page = rn_calloc(NUM_PAGE, sizeof **page);
+			*page = rn_calloc_dense(NUM_PAGE, sizeof **page);
 			if (!*page) {
 				free_pages(in);
 				return;
@@ -673,7 +673,7 @@ static int intern_numbered(rn_interner *in, uint32_t key, const char *s, size_t 
 		return intern_hashed(in, hash_id(s, len), s, len, id, inserted);
 	}
 	if (!entry) {
-		*page = rn_calloc(NUM_PAGE, sizeof **page);
+		*page = rn_calloc_dense(NUM_PAGE, sizeof **page);
 		if (!*page)
 			return RN_ENOMEM;
 		in->pages_used++;

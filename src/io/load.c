@@ -31,6 +31,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #define FOUND_MAX 40 /* bytes of a bad value quoted in a message */
 
@@ -438,6 +439,7 @@ static void batch_resolve(const struct id_pipe *p, struct id_batch *b)
 static void *pipe_worker(void *arg)
 {
 	struct id_pipe *p = arg;
+	prctl(PR_SET_NAME, "refnet-ids"); /* the thread's name in profilers */
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (p->resolved == p->filling && !p->stop)

@@ -110,6 +110,14 @@ void *rn_calloc(size_t count, size_t size)
 	return account(calloc(count, size), 0);
 }
 
+void *rn_calloc_dense(size_t count, size_t size)
+{
+	void *block = rn_malloc_array(count, size);
+	if (block)
+		memset(block, 0, count * size);
+	return block;
+}
+
 void *rn_realloc(void *ptr, size_t size)
 {
 	if (should_fail())
