@@ -1,6 +1,8 @@
 /* test_util.c - the error record and the allocation layer's failure injection. */
 #include <refnet/util.h>
 
+#include <string.h>
+
 #include "check.h"
 
 static void test_error_format(void)
@@ -44,6 +46,25 @@ static void test_alloc_failure(void)
 	CHECK_STR(s, "abc");
 	rn_free(s);
 	CHECK(rn_malloc_array(SIZE_MAX / 2, 4) == NULL);
+	/* rn_calloc_dense: zeroed even where the allocator hands back used memory, and it fails
+	 * like the others */
+	for (int k = 0; k < 2; k++) {
+		unsigned char *used = rn_malloc(1 << 20);
+		CHECK(used != NULL);
+		memset(used, 0xA5, 1 << 20);
+		rn_free(used);
+		uint64_t *z = rn_calloc_dense((1 << 20) / 8, 8);
+		CHECK(z != NULL);
+		uint64_t any = 0;
+		for (int i = 0; z && i < (1 << 20) / 8; i++)
+			any |= z[i];
+		CHECK(any == 0);
+		rn_free(z);
+	}
+	CHECK(rn_calloc_dense(SIZE_MAX / 2, 4) == NULL);
+	rn_alloc_fail_at(1, 0);
+	CHECK(rn_calloc_dense(4, 4) == NULL);
+	rn_alloc_fail_at(0, 0);
 }
 
 static void test_grow(void)
