@@ -105,6 +105,14 @@ static void test_referrals(void)
 	}
 	CHECK_INT(r->skipped_rows, 0);
 	CHECK_INT(r->created_customers, 0);
+	/* rows per referrer, the self-loop counted apart */
+	CHECK(r->out_rows && r->out_rows_n >= 3);
+	if (r->out_rows) {
+		CHECK_INT(r->out_rows[0], 2);
+		CHECK_INT(r->out_rows[1], 1);
+		CHECK_INT(r->out_rows[2], 0);
+	}
+	CHECK_INT(r->self_loops, 1);
 	/* A second referrals file into the same dataset is a caller error. */
 	CHECK_INT(rn_load_referrals(&ds, file("r.csv", text), NULL, &err), RN_EINTERNAL);
 	CHECK_INT(rn_dataset_finish(&ds, &err), RN_OK);
@@ -791,6 +799,15 @@ static void test_many_rows(void)
 			wrong += ds[t].referrals.referrer[i] != expect_u[i] ||
 				 ds[t].referrals.referred[i] != expect_v[i];
 		CHECK_INT(wrong, 0);
+		/* the rows of each referrer, counted on the resolving thread */
+		const rn_referrals *r = &ds[t].referrals;
+		CHECK(r->out_rows != NULL && r->out_rows_n >= next);
+		uint32_t *rows = calloc(next, sizeof *rows);
+		for (uint32_t i = 0; i < ROWS; i++)
+			rows[expect_u[i]]++;
+		CHECK(r->out_rows && memcmp(rows, r->out_rows, next * sizeof *rows) == 0);
+		CHECK_INT(r->self_loops, 0);
+		free(rows);
 	}
 	CHECK_STR(id_of(&ds[1], expect_v[ROWS - 1]), "c29999");
 	CHECK(memcmp(ds[0].referrals.weight, ds[1].referrals.weight, ROWS * sizeof(float)) == 0);
@@ -814,6 +831,7 @@ static void test_many_rows(void)
 	CHECK_INT(rn_load_referrals(&bad, path, NULL, &err), RN_EDATA);
 	CHECK_CONTAINS(formatted(&err), "many.csv:25001:");
 	CHECK_INT(bad.referrals.count, 0);
+	CHECK(bad.referrals.out_rows == NULL);
 	rn_dataset_free(&bad);
 	free(expect_u);
 	free(expect_v);

@@ -239,6 +239,13 @@ typedef struct rn_referrals {
 	uint64_t *line;       /* source line of each row (only with keep_lines), else NULL */
 	uint64_t skipped_rows;
 	uint64_t created_customers;
+	/* Counted while the ids were resolved, for the graph build (rn_graph_from_dataset):
+	 * rows per referrer node, self-loops left out, for nodes [0, out_rows_n), and the
+	 * self-loops; out_rows NULL when not counted (rows dropped under on_error: skip, or no
+	 * memory). */
+	uint32_t *out_rows;
+	uint32_t out_rows_n;
+	uint64_t self_loops;
 } rn_referrals;
 
 /* The customers table, indexed by node index (arrays have rn_interner_count(ids) entries,

@@ -127,29 +127,49 @@ uint64_t rn_graph_bytes(const rn_graph *g)
  * the number of threads, as the policy "first" and the order of "sum" need.  The two cursors
  * of a row are 32-bit counts sharing the row's 64-bit scratch entry. */
 static int build_rows(rn_graph *g, uint64_t m, const uint32_t *source, const uint32_t *target,
-		      const float *weight, uint64_t *cursor, rn_error *err)
+		      const float *weight, const rn_referrals *counted, uint64_t *cursor,
+		      rn_error *err)
 {
 	uint32_t n = g->n;
 	uint64_t *offsets = g->offsets;
 	uint64_t bad = m, loops = 0;
 	bool parallel = m >= PARALLEL_EDGES;
+	if (counted && counted->out_rows) { /* counted as the rows were read */
+		for (uint32_t u = 0; u < n && u < counted->out_rows_n; u++)
+			offsets[u + 1] = counted->out_rows[u];
+		loops = counted->self_loops;
+#pragma omp parallel for reduction(min : bad) if (parallel)
+		for (uint64_t e = 0; e < m; e++)
+			if (source[e] >= n || target[e] >= n)
+				bad = e < bad ? e : bad;
+	} else {
 #pragma omp parallel for reduction(+ : loops) reduction(min : bad) if (parallel)
-	for (uint64_t e = 0; e < m; e++) {
-		if (source[e] >= n || target[e] >= n) {
-			bad = e < bad ? e : bad;
-			continue;
-		}
-		if (source[e] == target[e]) {
-			loops++;
-			continue;
-		}
+		for (uint64_t e = 0; e < m; e++) {
+			if (source[e] >= n || target[e] >= n) {
+				bad = e < bad ? e : bad;
+				continue;
+			}
+			if (source[e] == target[e]) {
+				loops++;
+				continue;
+			}
 #pragma omp atomic
-		offsets[source[e] + 1]++;
+			offsets[source[e] + 1]++;
+		}
 	}
+	/* The counts and the edges must agree (an edge naming a node past n is a bug upstream):
+	 * checked before anything is placed. */
+	uint64_t total = loops;
+	for (uint32_t u = 0; u < n; u++)
+		total += offsets[u + 1];
 	if (bad < m)
 		return rn_error_set(err, RN_EINTERNAL, NULL, 0, 0, "edge %llu names node %u of %u",
 				    (unsigned long long)bad,
 				    source[bad] >= n ? source[bad] : target[bad], n);
+	if (total != m)
+		return rn_error_set(err, RN_EINTERNAL, NULL, 0, 0,
+				    "row counts add up to %llu edges, not %llu",
+				    (unsigned long long)total, (unsigned long long)m);
 	g->self_loops = loops;
 	uint64_t longest = 0;
 	for (uint32_t u = 0; u < n; u++) {
@@ -166,41 +186,69 @@ static int build_rows(rn_graph *g, uint64_t m, const uint32_t *source, const uin
 	/* One pass in file order when there are no threads to split the list over (a short
 	 * list), or when a row is too long for the two 32-bit cursors below.  Every short graph
 	 * of the tests takes this path, so the fallback for the long row is tested code. */
+	/* Every write stays inside its row, and every row is filled exactly: counts made
+	 * elsewhere (counted) that do not fit the edges are an error, never a write past a row
+	 * nor a row left with holes. */
+	bool overrun = false;
 	if (!parallel || longest > UINT32_MAX) {
 		memcpy(cursor, offsets, ((size_t)n + 1) * sizeof *cursor);
 		for (uint64_t e = 0; e < m; e++) {
-			if (source[e] == target[e])
+			uint32_t u = source[e];
+			if (u == target[e])
 				continue;
-			uint64_t at = cursor[source[e]]++;
+			uint64_t at = cursor[u]++;
+			if (at >= offsets[u + 1]) {
+				overrun = true;
+				break;
+			}
 			g->targets[at] = target[e];
 			g->weights[at] = weight ? weight[e] : 1.0f;
 		}
-		return RN_OK;
-	}
-	uint32_t(*count)[2] = (uint32_t(*)[2])cursor;
-	memset(count, 0, (size_t)n * sizeof *count);
-	uint64_t half = m / 2;
+		for (uint32_t u = 0; u < n && !overrun; u++)
+			overrun = cursor[u] != offsets[u + 1];
+	} else {
+		uint32_t(*count)[2] = (uint32_t(*)[2])cursor;
+		memset(count, 0, (size_t)n * sizeof *count);
+		uint64_t half = m / 2;
+		bool over[2] = {false, false};
 #pragma omp parallel sections if (parallel)
-	{
+		{
 #pragma omp section
-		for (uint64_t e = 0; e < half; e++) {
-			uint32_t u = source[e];
-			if (u == target[e])
-				continue;
-			uint64_t at = offsets[u] + count[u][0]++;
-			g->targets[at] = target[e];
-			g->weights[at] = weight ? weight[e] : 1.0f;
-		}
+			for (uint64_t e = 0; e < half; e++) {
+				uint32_t u = source[e];
+				if (u == target[e])
+					continue;
+				uint64_t at = offsets[u] + count[u][0]++;
+				if (at >= offsets[u + 1]) {
+					over[0] = true;
+					break;
+				}
+				g->targets[at] = target[e];
+				g->weights[at] = weight ? weight[e] : 1.0f;
+			}
 #pragma omp section
-		for (uint64_t e = m; e-- > half;) {
-			uint32_t u = source[e];
-			if (u == target[e])
-				continue;
-			uint64_t at = offsets[u + 1] - 1 - count[u][1]++;
-			g->targets[at] = target[e];
-			g->weights[at] = weight ? weight[e] : 1.0f;
+			for (uint64_t e = m; e-- > half;) {
+				uint32_t u = source[e];
+				if (u == target[e])
+					continue;
+				uint64_t room = offsets[u + 1] - offsets[u], c = count[u][1]++;
+				if (c >= room) {
+					over[1] = true;
+					break;
+				}
+				uint64_t at = offsets[u + 1] - 1 - c;
+				g->targets[at] = target[e];
+				g->weights[at] = weight ? weight[e] : 1.0f;
+			}
 		}
+		overrun = over[0] || over[1];
+		for (uint32_t u = 0; u < n && !overrun; u++)
+			overrun =
+			    count[u][0] + (uint64_t)count[u][1] != offsets[u + 1] - offsets[u];
 	}
+	if (overrun)
+		return rn_error_set(err, RN_EINTERNAL, NULL, 0, 0,
+				    "the rows counted do not match the edges");
 	return RN_OK;
 }
 
@@ -320,7 +368,7 @@ static int count_degrees(rn_graph *g, rn_error *err)
  * policy "error" leaves its pair in dup[0] -> dup[1] for the caller to name. */
 static int build(rn_graph *g, uint32_t n, uint64_t m, const uint32_t *source,
 		 const uint32_t *target, const float *weight, rn_dup_policy policy,
-		 rn_referrals *rows, uint32_t dup[2], rn_error *err)
+		 const rn_referrals *counted, rn_referrals *rows, uint32_t dup[2], rn_error *err)
 {
 	memset(g, 0, sizeof *g);
 	g->n = n;
@@ -330,13 +378,16 @@ static int build(rn_graph *g, uint32_t n, uint64_t m, const uint32_t *source,
 	if (!g->offsets || !len)
 		rc = rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", n);
 	if (rc == RN_OK)
-		rc = build_rows(g, m, source, target, weight, len, err);
+		rc = build_rows(g, m, source, target, weight, counted, len, err);
 	if (rows) {
 		rn_free(rows->referrer);
 		rn_free(rows->referred);
 		rn_free(rows->weight);
+		rn_free(rows->out_rows);
 		rows->referrer = rows->referred = NULL;
 		rows->weight = NULL;
+		rows->out_rows = NULL;
+		rows->out_rows_n = 0;
 	}
 	if (rc == RN_OK)
 		rc = merge_rows(g, len, policy, &dup[0], &dup[1], err);
@@ -355,7 +406,7 @@ int rn_graph_build(rn_graph *g, uint32_t n, uint64_t m, const uint32_t *source,
 		   rn_error *err)
 {
 	uint32_t dup[2];
-	return build(g, n, m, source, target, weight, policy, NULL, dup, err);
+	return build(g, n, m, source, target, weight, policy, NULL, NULL, dup, err);
 }
 
 /* The graph layer does not know file positions; the dataset keeps the line of every row, so
@@ -386,7 +437,7 @@ int rn_graph_from_dataset(rn_graph *g, const rn_dataset *ds, const char *referra
 	const rn_referrals *r = &ds->referrals;
 	uint32_t dup[2] = {UINT32_MAX, UINT32_MAX};
 	int rc = build(g, rn_interner_count(ds->ids), r->count, r->referrer, r->referred, r->weight,
-		       policy, NULL, dup, err);
+		       policy, r, NULL, dup, err);
 	if (rc == RN_EDATA && dup[0] != UINT32_MAX)
 		name_duplicate(ds, referrals_path, dup[0], dup[1], err);
 	return rc;
@@ -398,5 +449,5 @@ int rn_graph_from_dataset_release(rn_graph *g, rn_dataset *ds, rn_dup_policy pol
 	rn_referrals *r = &ds->referrals;
 	uint32_t dup[2];
 	return build(g, rn_interner_count(ds->ids), r->count, r->referrer, r->referred, r->weight,
-		     policy, r, dup, err);
+		     policy, r, r, dup, err);
 }

@@ -72,6 +72,7 @@ void rn_dataset_free(rn_dataset *ds)
 	rn_free(ds->referrals.date);
 	rn_free(ds->referrals.reward);
 	rn_free(ds->referrals.line);
+	rn_free(ds->referrals.out_rows);
 	rn_free(ds->transactions.customer);
 	rn_free(ds->transactions.date);
 	rn_free(ds->transactions.amount);
@@ -385,6 +386,8 @@ struct id_pipe {
 	/* called with each batch collected, to store its ids in the table */
 	void (*store)(void *ctx, const struct id_batch *b);
 	void *store_ctx;
+	/* or NULL: called by the resolving thread with each batch resolved (and store_ctx) */
+	void (*resolved_hook)(void *ctx, const struct id_batch *b, uint32_t ids);
 	bool threaded;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -434,6 +437,8 @@ static void batch_resolve(const struct id_pipe *p, struct id_batch *b)
 		b->rc = rn_interner_intern_many(p->ids, b->ptr, b->len, n, b->ids, NULL);
 	}
 	b->created = rn_interner_count(p->ids) - before;
+	if (p->resolved_hook && b->rc == RN_OK)
+		p->resolved_hook(p->store_ctx, b, rn_interner_count(p->ids));
 }
 
 static void *pipe_worker(void *arg)
@@ -611,6 +616,40 @@ static int pipe_earlier_error(struct id_pipe *p, const rn_csv *csv, int rc, rn_e
 	return rc;
 }
 
+/* The rows of each referrer, counted on the resolving thread, which has time to spare while
+ * the reading thread sets the pace: the graph build then skips a pass of atomic increments
+ * over every edge (0.17-0.29 s at 1e7).  Only this thread touches out_rows until the pipe
+ * is closed. */
+static void count_referrals(void *ctx, const struct id_batch *b, uint32_t ids)
+{
+	rn_referrals *r = &((rn_dataset *)ctx)->referrals;
+	if (!r->out_rows && r->out_rows_n == UINT32_MAX)
+		return; /* gave up for want of memory */
+	if (ids > r->out_rows_n) {
+		uint32_t grown = ids > r->out_rows_n * 2u ? ids : r->out_rows_n * 2u;
+		grown = grown < 1024 ? 1024 : grown;
+		uint32_t *bigger = rn_realloc_array(r->out_rows, grown, sizeof *bigger);
+		if (!bigger) {
+			rn_free(r->out_rows);
+			r->out_rows = NULL;
+			r->out_rows_n = UINT32_MAX;
+			return;
+		}
+		memset(bigger + r->out_rows_n, 0, (size_t)(grown - r->out_rows_n) * sizeof *bigger);
+		r->out_rows = bigger;
+		r->out_rows_n = grown;
+	}
+	for (uint32_t row = 0; row < b->rows; row++) {
+		uint32_t u = b->ids[2 * row], v = b->ids[2 * row + 1];
+		if (u == RN_ID_NONE || v == RN_ID_NONE) /* a lookup that failed: the load fails */
+			continue;
+		if (u == v)
+			r->self_loops++;
+		else
+			r->out_rows[u]++;
+	}
+}
+
 /* How the referrals and transactions store their collected ids. */
 static void store_referrals(void *ctx, const struct id_batch *b)
 {
@@ -680,6 +719,8 @@ int rn_load_referrals(rn_dataset *ds, const char *path, const rn_load_options *o
 	if (piped && !(pipe = pipe_open(ds->ids, 2, (int[]){c_referrer, c_referred}, lookup,
 					store_referrals, ds)))
 		goto out_of_memory;
+	if (pipe)
+		pipe->resolved_hook = count_referrals;
 
 	while ((rc = next_row(ds, csv, opt, &r->skipped_rows, err)) == 1) {
 		rn_field referrer = rn_csv_field(csv, (uint32_t)c_referrer);
@@ -752,6 +793,12 @@ done:
 	rc = pipe_earlier_error(pipe, csv, rc, err);
 	pipe_close(pipe);
 	/* A failed load leaves no half-filled rows behind (their ids may be unset). */
+	if (rc != RN_OK || !r->out_rows) {
+		rn_free(r->out_rows);
+		r->out_rows = NULL;
+		r->out_rows_n = 0;
+		r->self_loops = 0;
+	}
 	if (rc != RN_OK)
 		r->count = 0;
 	rn_csv_close(csv);
