@@ -1406,7 +1406,8 @@ static uint32_t bfs_back(const struct in_row *in, const uint32_t *src, uint8_t *
  * over the nodes of F not yet marked, from the highest index down, mark those with a marked
  * successor until a pass marks none.  Referral edges mostly run from a lower index to a
  * higher, so a chain of them is marked in one pass; on the 1e7 benchmark graph 11 passes on
- * two threads, 0.55 s, against 1.0 s to reverse F's rows and search them.  A node's mark
+ * two threads, 0.55 s (0.42 s since the bits it looks up at random are a bitmap apart, 24 %
+ * fewer samples), against 1.0 s to reverse F's rows and search them.  A node's mark
  * may be read by the other thread while it is set (relaxed atomics): the set found does not
  * depend on it, only the pass it is found in.  A long path against the index order would
  * need a pass per node: after BACK_PASSES passes the search goes on over the reversed rows
@@ -1417,7 +1418,13 @@ static int reach_back(const rn_graph *g, uint8_t *mark, uint32_t start, const ui
 	const uint64_t *off = g->offsets;
 	const uint32_t *tgt = g->targets;
 	int64_t n = (int64_t)g->n;
+	/* The successors' BACKWARD bits are looked up at random, so they are kept apart in a
+	 * bitmap (1.2 MB at 1e7, which stays in cache where the marks, 10 MB, do not). */
+	uint64_t *back = rn_calloc_dense(((size_t)n + 63) / 64, sizeof *back);
+	if (!back)
+		return RN_ENOMEM;
 	mark[start] |= BACKWARD;
+	back[start / 64] |= UINT64_C(1) << (start % 64);
 	uint32_t added = 1;
 	for (int pass = 0; added > 0 && pass < BACK_PASSES; pass++) {
 		added = 0;
@@ -1426,15 +1433,21 @@ static int reach_back(const rn_graph *g, uint8_t *mark, uint32_t start, const ui
 			uint32_t u = (uint32_t)(n - 1 - k);
 			if (__atomic_load_n(&mark[u], __ATOMIC_RELAXED) != FORWARD)
 				continue;
-			for (uint64_t e = off[u]; e < off[u + 1]; e++)
-				if (__atomic_load_n(&mark[tgt[e]], __ATOMIC_RELAXED) & BACKWARD) {
+			for (uint64_t e = off[u]; e < off[u + 1]; e++) {
+				uint32_t v = tgt[e];
+				if (__atomic_load_n(&back[v / 64], __ATOMIC_RELAXED) >> (v % 64) &
+				    1) {
 					__atomic_store_n(&mark[u], (uint8_t)(FORWARD | BACKWARD),
 							 __ATOMIC_RELAXED);
+					__atomic_fetch_or(&back[u / 64], UINT64_C(1) << (u % 64),
+							  __ATOMIC_RELAXED);
 					added++;
 					break;
 				}
+			}
 		}
 	}
+	rn_free(back);
 	uint32_t found = 0;
 	for (int64_t v = 0; v < n; v++)
 		if (mark[v] & BACKWARD)
