@@ -185,10 +185,10 @@ static int build_rows(rn_graph *g, uint64_t m, const uint32_t *source, const uin
 				    (unsigned long long)m);
 	/* One pass in file order when there are no threads to split the list over (a short
 	 * list), or when a row is too long for the two 32-bit cursors below.  Every short graph
-	 * of the tests takes this path, so the fallback for the long row is tested code. */
-	/* Every write stays inside its row, and every row is filled exactly: counts made
-	 * elsewhere (counted) that do not fit the edges are an error, never a write past a row
-	 * nor a row left with holes. */
+	 * of the tests takes this path, so the fallback for the long row is tested code.
+	 * Either way every write stays inside its row and every row must be filled exactly:
+	 * counts made elsewhere (counted) that do not fit the edges are an error, never a write
+	 * past a row nor a row left with holes. */
 	bool overrun = false;
 	if (!parallel || longest > UINT32_MAX) {
 		memcpy(cursor, offsets, ((size_t)n + 1) * sizeof *cursor);

@@ -626,8 +626,9 @@ static void count_referrals(void *ctx, const struct id_batch *b, uint32_t ids)
 	if (!r->out_rows && r->out_rows_n == UINT32_MAX)
 		return; /* gave up for want of memory */
 	if (ids > r->out_rows_n) {
-		uint32_t grown = ids > r->out_rows_n * 2u ? ids : r->out_rows_n * 2u;
-		grown = grown < 1024 ? 1024 : grown;
+		uint64_t twice = 2 * (uint64_t)r->out_rows_n;
+		uint32_t grown = twice > RN_MAX_NODES ? RN_MAX_NODES : (uint32_t)twice;
+		grown = grown < ids ? ids : grown < 1024 ? 1024 : grown;
 		uint32_t *bigger = rn_realloc_array(r->out_rows, grown, sizeof *bigger);
 		if (!bigger) {
 			rn_free(r->out_rows);
