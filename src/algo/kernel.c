@@ -393,6 +393,12 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* How a copy keeps its edge weights: a float per edge, a one-byte code per edge (at most 255
+ * distinct weights, as on the benchmark graphs), or nothing when the graph has a single
+ * weight, as without a weight column.  The sweeps are made once per form, so that no loop
+ * tests which it is. */
+enum weight_form { FORM_FLOAT, FORM_CODE, FORM_UNIFORM };
+
 /* A component's private copy.  Rows come in blocks of `rows` (all of them in one block for a
  * component of at most BLOCK_ROWS members); the edges of block R that point into block C form
  * group R * blocks + C, sorted by row; an edge is a (row, column, weight) triple.  Group
@@ -417,11 +423,6 @@ static int cmp_u32(const void *a, const void *b)
  * of the blocks below straight from y when a row block is summed, instead of storing their
  * products, halves prod, 85 MB at 1e7, but each group touches only about 1400 of its block's
  * 8192 lines: the 1e7 PageRank took 7.2-7.3 s instead of 5.6-5.9 s.) */
-/* How a copy keeps its edge weights: a float per edge, a one-byte code per edge, or nothing
- * when every edge of the graph has the same weight (the benchmark graphs: 25 MB less at 1e7).
- * The sweeps are made once per form, so that no loop tests which it is. */
-enum weight_form { FORM_FLOAT, FORM_CODE, FORM_UNIFORM };
-
 struct local_system {
 	uint32_t count, blocks, rows;
 	double s;
@@ -669,28 +670,29 @@ static inline __attribute__((always_inline)) void local_diag_as(const struct loc
 	sums->peak = peak > sums->peak ? peak : sums->peak;
 }
 
+static inline __attribute__((always_inline)) void local_diag_form(const struct local_system *ls,
+								  uint32_t r, const double *acc,
+								  struct sweep_sums *sums,
+								  enum weight_form form)
+{
+	if (ls->record)
+		local_diag_as(ls, r, acc, sums, form, true);
+	else
+		local_diag_as(ls, r, acc, sums, form, false);
+}
+
 static void local_diag(const struct local_system *ls, uint32_t r, const double *acc,
 		       struct sweep_sums *sums)
 {
-	bool record = ls->record;
 	switch (ls->form) {
 	case FORM_CODE:
-		if (record)
-			local_diag_as(ls, r, acc, sums, FORM_CODE, true);
-		else
-			local_diag_as(ls, r, acc, sums, FORM_CODE, false);
+		local_diag_form(ls, r, acc, sums, FORM_CODE);
 		break;
 	case FORM_FLOAT:
-		if (record)
-			local_diag_as(ls, r, acc, sums, FORM_FLOAT, true);
-		else
-			local_diag_as(ls, r, acc, sums, FORM_FLOAT, false);
+		local_diag_form(ls, r, acc, sums, FORM_FLOAT);
 		break;
 	default:
-		if (record)
-			local_diag_as(ls, r, acc, sums, FORM_UNIFORM, true);
-		else
-			local_diag_as(ls, r, acc, sums, FORM_UNIFORM, false);
+		local_diag_form(ls, r, acc, sums, FORM_UNIFORM);
 	}
 }
 
@@ -1058,8 +1060,10 @@ static void slow_mode_next(struct local_system *ls, struct slow_mode *m,
 	}
 	if (ls->record && !ls->step) {
 		ls->step = rn_malloc_array(ls->count, sizeof *ls->step);
-		if (!ls->step) /* an optimisation only: without memory, plain sweeps */
-			m->off = true, ls->record = false;
+		if (!ls->step) { /* an optimisation only: without memory, plain sweeps */
+			m->off = true;
+			ls->record = false;
+		}
 	}
 }
 
@@ -1415,8 +1419,9 @@ static uint32_t bfs_back(const struct in_row *in, const uint32_t *src, uint8_t *
  * over the nodes of F not yet marked, from the highest index down, mark those with a marked
  * successor until a pass marks none.  Referral edges mostly run from a lower index to a
  * higher, so a chain of them is marked in one pass; on the 1e7 benchmark graph 11 passes on
- * two threads, 0.55 s (0.42 s since the bits it looks up at random are a bitmap apart, 24 %
- * fewer samples), against 1.0 s to reverse F's rows and search them.  A node's mark
+ * two threads, 0.55 s timed before the bits it looks up at random had a bitmap of their own
+ * (24 % fewer perf samples since, so about 0.42 s), against 1.0 s to reverse F's rows and
+ * search them.  A node's mark
  * may be read by the other thread while it is set (relaxed atomics): the set found does not
  * depend on it, only the pass it is found in.  A long path against the index order would
  * need a pass per node: after BACK_PASSES passes the search goes on over the reversed rows
@@ -1842,24 +1847,6 @@ int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *
 
 static int solve(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
 		 const double *div, double tol, bool by_size, uint32_t max_sweeps, double *x,
-		 rn_solve_stats *stats, rn_error *err);
-
-int rn_solve_linear_scc(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
-			const double *div, double tol, uint32_t max_sweeps, double *x,
-			rn_solve_stats *stats, rn_error *err)
-{
-	return solve(g, scc, b, s, div, tol, false, max_sweeps, x, stats, err);
-}
-
-int rn_solve_linear_mass(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
-			 const double *div, double tol, uint32_t max_sweeps, double *x,
-			 rn_solve_stats *stats, rn_error *err)
-{
-	return solve(g, scc, b, s, div, tol, true, max_sweeps, x, stats, err);
-}
-
-static int solve(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
-		 const double *div, double tol, bool by_size, uint32_t max_sweeps, double *x,
 		 rn_solve_stats *stats, rn_error *err)
 {
 	struct solve_ctx sc = {.g = g,
@@ -1940,6 +1927,20 @@ out:
 	if (stats)
 		*stats = sc.stats;
 	return rc;
+}
+
+int rn_solve_linear_scc(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
+			const double *div, double tol, uint32_t max_sweeps, double *x,
+			rn_solve_stats *stats, rn_error *err)
+{
+	return solve(g, scc, b, s, div, tol, false, max_sweeps, x, stats, err);
+}
+
+int rn_solve_linear_mass(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
+			 const double *div, double tol, uint32_t max_sweeps, double *x,
+			 rn_solve_stats *stats, rn_error *err)
+{
+	return solve(g, scc, b, s, div, tol, true, max_sweeps, x, stats, err);
 }
 
 struct scc_ctx {
