@@ -67,10 +67,17 @@ void rn_solve_block_rows(uint32_t rows);
  * differ.  For measurement and tests; not to be changed while a solve runs. */
 void rn_solve_extrapolation(bool on);
 
+/* Whether PageRank-like solves (div the in-weights, scale below 1) of a large cyclic
+ * component correct each row for its two-cycles through the rows swept before it
+ * (src/algo/kernel.c, "Two-cycles"; on by default).  Results agree to the tolerance either
+ * way.  For measurement and tests; not to be changed while a solve runs. */
+void rn_solve_two_cycles(bool on);
+
 typedef struct rn_solve_stats {
 	uint32_t components;	    /* strongly connected components visited */
 	uint32_t cyclic_components; /* of which with more than one node (iterated) */
 	uint64_t sweeps;	    /* Gauss-Seidel sweeps summed over cyclic components */
+	uint64_t two_cycle_rows;    /* rows corrected for their two-cycles (rn_solve_two_cycles) */
 	uint32_t max_sweeps;	    /* largest number of sweeps spent on one component */
 	double residual;	    /* L1 change of the last sweep, summed over components */
 	uint32_t at_rounding;	    /* cyclic components stopped by rounding before tol: see
