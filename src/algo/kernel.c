@@ -460,11 +460,17 @@ struct local_system {
 	bool record;	/* whether the next sweep records its changes in step */
 };
 
-/* A row whose sweep value is stretched for its two-cycles (local_two_cycles). */
+/* A row whose sweep value is stretched for its two-cycles (local_two_cycles): 4 bytes, 2.6 MB
+ * of the peak at 1e7. */
 struct two_cycle {
-	uint32_t row;
-	float stretch; /* 1 / (1 - G) */
+	uint16_t row;  /* within its block */
+	uint16_t gain; /* G 2^16, to nearest (G < s^2 < 1): the stretch is 1 / (1 - G) */
 };
+
+static inline double two_cycle_stretch(struct two_cycle t)
+{
+	return 1.0 / (1.0 - t.gain * 0x1p-16);
+}
 
 static void local_free(struct local_system *ls)
 {
@@ -676,8 +682,8 @@ static inline __attribute__((always_inline)) void local_diag_as(const struct loc
 		for (uint16_t here = (uint16_t)(i - lo); e > 0 && row[e - 1] == here; e--)
 			sum += edge_w(form, ls, code, w, e - 1) * block[col[e - 1]];
 		double xv = ext[members[i]] + s * sum, d = local_d(ls, i), yv = xv / d;
-		if (tc_end > tc_begin && tc_end[-1].row == i) {
-			yv = y[i] + (double)tc_end[-1].stretch * (yv - y[i]);
+		if (tc_end > tc_begin && tc_end[-1].row == i - lo) {
+			yv = y[i] + two_cycle_stretch(tc_end[-1]) * (yv - y[i]);
 			xv = yv * d;
 			tc_end--;
 		}
@@ -923,7 +929,7 @@ static int local_conserves(const struct local_system *ls, bool *conserves)
  * its reverse: 0.12-0.14 s at 1e7 on two threads (a binary search in the group's rows instead
  * took 0.46 s).  Rows with a gain below TWO_CYCLE_MIN are left plain: on the benchmark graph
  * they change nothing (the same sweeps from 0.01 as from 0.03) and cost a list entry each
- * (650,535 rows of 8 bytes at 0.03, 5.2 MB).
+ * (650,535 rows at 0.03, 2.6 MB).
  *
  * The mass correction (solve_local) assumes an error close to x.  Its rescaling moves the
  * stretched rows off the loops' share they already took, and where such rows carry most of a
@@ -951,15 +957,15 @@ static inline uint32_t edge_slot(uint32_t key, uint32_t bits)
 	return (key * 0x9E3779B1u) >> (32 - bits);
 }
 
-/* The gains of block r's rows, into gain (rows entries): the sum over the two-cycles with the
+/* The gains of block r's n rows, into gain[0..n): the sum over the two-cycles with the
  * rows above.  Group (c, r) goes into the table, and each edge of group (r, c) looks up its
  * reverse there: one probe or two for a group of a few thousand edges, all in cache. */
-static void two_cycle_gains(const struct local_system *ls, uint32_t r, float *gain,
+static void two_cycle_gains(const struct local_system *ls, uint32_t r, uint32_t n, float *gain,
 			    struct edge_table *t)
 {
 	uint32_t rows = ls->rows, blocks = ls->blocks;
 	double s2 = ls->s * ls->s;
-	for (uint32_t i = 0; i < rows; i++)
+	for (uint32_t i = 0; i < n; i++)
 		gain[i] = 0.0f;
 	for (uint32_t c = r; c < blocks; c++) {
 		uint64_t a = (uint64_t)r * blocks + c, b = (uint64_t)c * blocks + r;
@@ -1014,13 +1020,14 @@ static void two_cycle_gains(const struct local_system *ls, uint32_t r, float *ga
 static uint64_t local_two_cycles(struct local_system *ls)
 {
 	uint32_t blocks = ls->blocks, rows = ls->rows;
-	struct two_cycle **part = rn_calloc(blocks, sizeof *part);
+	/* the gains of every row, then the list in one block: the parts of a list made block by
+	 * block stayed in the heap, 2.6 MB more at the peak */
+	float *gain = rn_malloc_array(ls->count, sizeof *gain);
 	uint32_t *first = rn_calloc((size_t)blocks + 1, sizeof *first);
-	if (!part || !first) {
-		rn_free(part);
-		rn_free(first);
-		return 0;
-	}
+	struct two_cycle *tc = NULL;
+	uint64_t total = 0;
+	if (!gain || !first)
+		goto out;
 	uint64_t widest = 0;
 	for (uint64_t k = 0; k < (uint64_t)blocks * blocks; k++)
 		widest = ls->group[k + 1] - ls->group[k] > widest ? ls->group[k + 1] - ls->group[k]
@@ -1030,31 +1037,22 @@ static uint64_t local_two_cycles(struct local_system *ls)
 		slots *= 2;
 #pragma omp parallel if (blocks > 1)
 	{
-		float *gain = rn_malloc_array(rows, sizeof *gain);
 		struct edge_table table = {rn_malloc_array(slots, sizeof *table.slot),
 					   rn_malloc_array(widest, sizeof *table.row),
 					   rn_malloc_array(widest, sizeof *table.other),
 					   rn_malloc_array(widest, sizeof *table.weights)};
+		bool ready = table.slot && table.row && table.other && table.weights;
 #pragma omp for schedule(dynamic, 1)
 		for (int64_t r = 0; r < (int64_t)blocks; r++) {
 			uint32_t lo = (uint32_t)r * rows,
-				 n = ls->count - lo < rows ? ls->count - lo : rows;
-			if (!gain || !table.slot || !table.row || !table.other || !table.weights)
+				 n = ls->count - lo < rows ? ls->count - lo : rows, k = 0;
+			if (!ready) /* first[r + 1] = 0: the block stays plain */
 				continue;
-			two_cycle_gains(ls, (uint32_t)r, gain, &table);
-			uint32_t k = 0;
+			two_cycle_gains(ls, (uint32_t)r, n, gain + lo, &table);
 			for (uint32_t i = 0; i < n; i++)
-				k += gain[i] >= TWO_CYCLE_MIN;
-			if (!k || !(part[r] = rn_malloc_array(k, sizeof **part)))
-				continue;
+				k += gain[lo + i] >= TWO_CYCLE_MIN;
 			first[r + 1] = k;
-			k = 0;
-			for (uint32_t i = 0; i < n; i++)
-				if (gain[i] >= TWO_CYCLE_MIN)
-					part[r][k++] =
-					    (struct two_cycle){lo + i, 1.0f / (1.0f - gain[i])};
 		}
-		rn_free(gain);
 		rn_free(table.slot);
 		rn_free(table.row);
 		rn_free(table.other);
@@ -1062,26 +1060,31 @@ static uint64_t local_two_cycles(struct local_system *ls)
 	}
 	for (uint32_t r = 0; r < blocks; r++)
 		first[r + 1] += first[r];
-	uint64_t total = first[blocks];
-	struct two_cycle *tc = total ? rn_malloc_array(total, sizeof *tc) : NULL;
-	if (tc) {
-		for (uint32_t r = 0; r < blocks; r++)
-			if (part[r])
-				memcpy(tc + first[r], part[r],
-				       (first[r + 1] - first[r]) * sizeof *tc);
-		ls->stretch_max = 1.0;
-		for (uint64_t k = 0; k < total; k++)
-			if (tc[k].stretch > ls->stretch_max)
-				ls->stretch_max = tc[k].stretch;
-		ls->tc = tc;
-		ls->tc_first = first;
-		first = NULL;
+	total = first[blocks];
+	if (!total || !(tc = rn_malloc_array(total, sizeof *tc)))
+		goto out;
+#pragma omp parallel for schedule(dynamic, 1) if (blocks > 1)
+	for (int64_t r = 0; r < (int64_t)blocks; r++) {
+		uint32_t lo = (uint32_t)r * rows, n = ls->count - lo < rows ? ls->count - lo : rows;
+		struct two_cycle *at = tc + first[r];
+		if (first[r + 1] == first[r])
+			continue;
+		for (uint32_t i = 0; i < n; i++)
+			if (gain[lo + i] >= TWO_CYCLE_MIN)
+				*at++ = (struct two_cycle){
+				    (uint16_t)i,
+				    (uint16_t)fminf(gain[lo + i] * 65536.0f + 0.5f, 65535.0f)};
 	}
-	for (uint32_t r = 0; r < blocks; r++)
-		rn_free(part[r]);
-	rn_free(part);
+	ls->stretch_max = 1.0;
+	for (uint64_t k = 0; k < total; k++)
+		ls->stretch_max = fmax(ls->stretch_max, two_cycle_stretch(tc[k]));
+	ls->tc = tc;
+	ls->tc_first = first;
+	first = NULL;
+out:
+	rn_free(gain);
 	rn_free(first);
-	return tc ? total : 0;
+	return ls->tc ? total : 0;
 }
 
 /* Builds the copy but for x and the sweep's buffers: map gives the members' rows (they are in
@@ -1334,6 +1337,11 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 	}
 	if (rc != RN_OK)
 		goto out;
+	/* Two-cycles: for PageRank-like solves only, where every c_jk <= s (see there).  Found
+	 * before the sweep's arrays are made, so that the search's tables (up to 11 MB a thread
+	 * at 1e7) do not add to the peak. */
+	if (two_cycles && ls.div && ls.div == g->in_weight && ls.s < 1.0)
+		sc->stats.two_cycle_rows += local_two_cycles(&ls);
 	/* The first sweep reads the products of a sweep before it, from y = 0: zeros. */
 	uint64_t products = ls.group[(uint64_t)ls.blocks * ls.blocks] - ls.dcum[ls.blocks];
 	ls.y = rn_calloc_dense(count, sizeof *ls.y);
@@ -1359,9 +1367,6 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 		mass += e;
 	}
 	correct = correct && mass > 0.0;
-	/* Two-cycles: for PageRank-like solves only, where every c_jk <= s (see there). */
-	if (two_cycles && ls.div && ls.div == g->in_weight && ls.s < 1.0)
-		sc->stats.two_cycle_rows += local_two_cycles(&ls);
 	struct slow_mode mode = {0};
 	tc_waiting = ls.tc;
 	ls.tc = NULL;
