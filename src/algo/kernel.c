@@ -947,7 +947,7 @@ static int local_conserves(const struct local_system *ls, bool *conserves)
  * (0: empty); and the loops found in it. */
 struct edge_table {
 	uint64_t *slot;
-	uint32_t *row;	 /* j of each loop found */
+	uint32_t *row;	 /* j of each loop found, within its block */
 	uint32_t *other; /* its k */
 	double *weights; /* w_jk w_kj */
 };
@@ -993,7 +993,7 @@ static void two_cycle_gains(const struct local_system *ls, uint32_t r, uint32_t 
 			     h = (h + 1) & ((1u << bits) - 1)) {
 				if (t->slot[h] >> 32 == key) {
 					uint64_t f = b0 + (uint32_t)t->slot[h] - 1;
-					t->row[found] = r * rows + jr;
+					t->row[found] = jr;
 					t->other[found] = c * rows + kr;
 					t->weights[found++] =
 					    edge_weight(ls, e) * edge_weight(ls, f);
@@ -1009,9 +1009,9 @@ static void two_cycle_gains(const struct local_system *ls, uint32_t r, uint32_t 
 				__builtin_prefetch(&ls->div[ls->members[t->other[q]]]);
 		}
 		for (uint32_t q = 0; q < found; q++)
-			gain[t->row[q] - r * rows] +=
+			gain[t->row[q]] +=
 			    (float)(s2 * t->weights[q] /
-				    (local_d(ls, t->row[q]) * local_d(ls, t->other[q])));
+				    (local_d(ls, r * rows + t->row[q]) * local_d(ls, t->other[q])));
 	}
 }
 
@@ -1401,8 +1401,7 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 		for (uint32_t i = 0; i < count; i++)
 			put(sc, members[i], ls.y[i] * local_d(&ls, i));
 out:
-	if (!ls.tc)
-		rn_free(tc_waiting);
+	rn_free(tc_waiting); /* NULL once handed to ls.tc, which local_free frees */
 	local_free(&ls);
 	return rc;
 }
