@@ -449,6 +449,12 @@ static void generated_net(struct generated *gn)
 	rmdir(dir);
 }
 
+/* gn's system solved to its tolerance. */
+static int solve_generated(const struct generated *gn, double *x, rn_solve_stats *st)
+{
+	return rn_solve_linear(&gn->g, NULL, 0.85, gn->g.in_weight, gn->tol, 1000, x, st, NULL);
+}
+
 /* Whether a solve of gn's system gives the same bits on one thread. */
 static bool same_on_one_thread(const struct generated *gn, const double *x)
 {
@@ -456,8 +462,7 @@ static bool same_on_one_thread(const struct generated *gn, const double *x)
 	double *one = malloc(n * sizeof *one);
 	int threads = omp_get_max_threads();
 	omp_set_num_threads(1);
-	int rc =
-	    rn_solve_linear(&gn->g, NULL, 0.85, gn->g.in_weight, gn->tol, 1000, one, NULL, NULL);
+	int rc = solve_generated(gn, one, NULL);
 	omp_set_num_threads(threads);
 	bool same = rc == RN_OK && memcmp(one, x, n * sizeof *x) == 0;
 	free(one);
@@ -486,14 +491,11 @@ static void test_extrapolation(const struct generated *gn)
 		rn_solve_block_rows(rows[k]);
 		rn_solve_stats st, st_plain;
 		rn_solve_extrapolation(false);
-		CHECK_INT(
-		    rn_solve_linear(g, NULL, 0.85, g->in_weight, tol, 1000, plain, &st_plain, NULL),
-		    RN_OK);
+		CHECK_INT(solve_generated(gn, plain, &st_plain), RN_OK);
 		CHECK_INT(st_plain.extrapolations, 0);
 		CHECK_INT(st_plain.two_cycle_rows, 0);
 		rn_solve_extrapolation(true);
-		CHECK_INT(rn_solve_linear(g, NULL, 0.85, g->in_weight, tol, 1000, x, &st, NULL),
-			  RN_OK);
+		CHECK_INT(solve_generated(gn, x, &st), RN_OK);
 		CHECK(st.extrapolations >= 1);
 		CHECK(st.sweeps + 4 <= st_plain.sweeps);
 		/* each within d / (1 - d) times its changes, which sum to at most tol, of the
@@ -523,12 +525,9 @@ static void test_two_cycles_generated(const struct generated *gn)
 		rn_solve_block_rows(rows[k]);
 		rn_solve_stats st, st_plain;
 		rn_solve_two_cycles(false);
-		CHECK_INT(
-		    rn_solve_linear(g, NULL, 0.85, g->in_weight, tol, 1000, plain, &st_plain, NULL),
-		    RN_OK);
+		CHECK_INT(solve_generated(gn, plain, &st_plain), RN_OK);
 		rn_solve_two_cycles(true);
-		CHECK_INT(rn_solve_linear(g, NULL, 0.85, g->in_weight, tol, 1000, x, &st, NULL),
-			  RN_OK);
+		CHECK_INT(solve_generated(gn, x, &st), RN_OK);
 		CHECK(st.two_cycle_rows > 1000);
 		/* the giant component's sweeps: the small components are the same in both */
 		CHECK(st.sweeps + 5 <= st_plain.sweeps);
