@@ -926,7 +926,7 @@ static int local_conserves(const struct local_system *ls, bool *conserves)
  *
  * The loops are found in the copy: the edge j -> k lies in group (J, K) and k -> j in group
  * (K, J); the edges of (K, J) go into a small hash table, where each edge of (J, K) looks up
- * its reverse: 0.12-0.14 s at 1e7 on two threads (a binary search in the group's rows instead
+ * its reverse: 0.12-0.15 s at 1e7 on two threads (a binary search in the group's rows instead
  * took 0.46 s).  Rows with a gain below TWO_CYCLE_MIN are left plain: on the benchmark graph
  * they change nothing (the same sweeps from 0.01 as from 0.03) and cost a list entry each
  * (650,535 rows at 0.03, 2.6 MB).
@@ -1338,8 +1338,8 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 	if (rc != RN_OK)
 		goto out;
 	/* Two-cycles: for PageRank-like solves only, where every c_jk <= s (see there).  Found
-	 * before the sweep's arrays are made, so that the search's tables (up to 11 MB a thread
-	 * at 1e7) do not add to the peak. */
+	 * before the sweep's arrays are made, so that the search's gains (4 bytes a member, 34
+	 * MB at 1e7) and tables (2.8 MB a thread there) are gone before y and the products. */
 	if (two_cycles && ls.div && ls.div == g->in_weight && ls.s < 1.0)
 		sc->stats.two_cycle_rows += local_two_cycles(&ls);
 	/* The first sweep reads the products of a sweep before it, from y = 0: zeros. */
