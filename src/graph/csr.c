@@ -303,19 +303,33 @@ static int merge_rows(rn_graph *g, uint64_t *len, rn_dup_policy policy, uint32_t
 	return RN_OK;
 }
 
+/* Moves [from, from + count) of the edge arrays down to out. */
+static void move_edges(rn_graph *g, uint64_t out, uint64_t from, uint64_t count)
+{
+	if (out != from && count) {
+		memmove(g->targets + out, g->targets + from, count * sizeof *g->targets);
+		memmove(g->weights + out, g->weights + from, count * sizeof *g->weights);
+	}
+}
+
+/* Closes the gaps that merging left at the ends of rows.  Rows between two gaps move as one
+ * run: one memmove per row cost 0.18 s at 2.9e7 edges (two calls for 3 edges on average),
+ * most of it in the calls. */
 static void compact(rn_graph *g, const uint64_t *len)
 {
 	uint32_t n = g->n;
-	uint64_t out = 0;
+	uint64_t out = 0, run_from = 0, run_out = 0;
 	for (uint32_t u = 0; u < n; u++) {
 		uint64_t begin = g->offsets[u];
-		if (out != begin) {
-			memmove(g->targets + out, g->targets + begin, len[u] * sizeof *g->targets);
-			memmove(g->weights + out, g->weights + begin, len[u] * sizeof *g->weights);
-		}
 		g->offsets[u] = out;
 		out += len[u];
+		if (len[u] != g->offsets[u + 1] - begin) { /* a gap after u: the run ends */
+			move_edges(g, run_out, run_from, out - run_out);
+			run_from = g->offsets[u + 1];
+			run_out = out;
+		}
 	}
+	move_edges(g, run_out, run_from, out - run_out);
 	g->offsets[n] = out;
 	g->m = out;
 	if (out) {
