@@ -450,7 +450,8 @@ struct local_system {
 	double *ext;	/* the solve's x: at member i's node, b + s * (the final values outside) */
 	double *y;	/* x_i / d_i, per row */
 	double *prod;	/* per off-diagonal edge, w y[column] when its column block was last new */
-	double *acc;	/* 2 * rows: the off-diagonal sums of the block being swept and the next */
+	double *acc;	/* 2 * 3 * rows: for the block being swept and the next, the sums of their
+			   rows (local_consume), then each row's ext and d (local_stage) */
 	double *part;	/* blocks: sum of w y over each group of one column block */
 	double lag;	/* the scale y took (solve_local) since the last sweep's products */
 	double yscale;	/* the scale y takes before it is next read (1 or lag): applied as the
@@ -611,6 +612,19 @@ static void local_lower(const struct local_system *ls, uint32_t r, double *acc)
 	}
 }
 
+/* Puts block r's ext and d in row order into stage[0..rows) and stage[rows..2 rows), for its
+ * diagonal pass to stream through instead of gathering them by member (two dependent loads a
+ * row, from arrays of n entries). */
+static void local_stage(const struct local_system *ls, uint32_t r, double *stage)
+{
+	uint32_t lo = r * ls->rows, n = ls->count - lo > ls->rows ? ls->rows : ls->count - lo;
+	const uint32_t *members = ls->members + lo;
+	for (uint32_t k = 0; k < n; k++)
+		stage[k] = ls->ext[members[k]];
+	for (uint32_t k = 0; k < n; k++)
+		stage[ls->rows + k] = local_d(ls, lo + k);
+}
+
 /* acc[row] = the sum over row block r's off-diagonal groups but that of block r + 1 of their
  * products, in column order (those of the column blocks below r were made in the last sweep
  * and take the scale y took since), then over the lower edges of its diagonal group. */
@@ -629,29 +643,7 @@ static void local_consume(const struct local_system *ls, uint32_t r, double *acc
 			acc[row[e]] += f * p[e];
 	}
 	local_lower(ls, r, acc);
-}
-
-/* Reads block r's share of the arrays its diagonal pass streams through, one load per cache
- * line, so that the pass finds them in the shared cache (a prefetch: nothing depends on it). */
-static void local_touch(const struct local_system *ls, uint32_t r)
-{
-	uint32_t lo = r * ls->rows, hi = ls->count - lo > ls->rows ? lo + ls->rows : ls->count;
-	uint64_t g = (uint64_t)r * ls->blocks + r;
-	/* a byte of each line is enough to bring it in; the sum only keeps the loads */
-	volatile unsigned sink = 0;
-	unsigned t = 0;
-	for (uint32_t i = lo; i < hi; i += 8)
-		t += *(const unsigned char *)&ls->y[i] + *(const unsigned char *)&ls->members[i];
-	for (uint32_t v = ls->members[lo]; v <= ls->members[hi - 1]; v += 8) {
-		t += *(const unsigned char *)&ls->ext[v];
-		if (ls->div)
-			t += *(const unsigned char *)&ls->div[v];
-	}
-	for (uint64_t e = ls->group[g]; e < ls->group[g + 1]; e += 32)
-		t += *(const unsigned char *)&ls->row[e] + *(const unsigned char *)&ls->col[e] +
-		     (ls->form == FORM_CODE ? ls->code[e] : 0u);
-	sink = t;
-	(void)sink;
+	local_stage(ls, r, acc + ls->rows);
 }
 
 /* A row's change as an 8-bit float: the sign, 5 bits of exponent counting down from top (the
@@ -704,8 +696,7 @@ static inline __attribute__((always_inline)) void local_diag_as(const struct loc
 	const float *w = form == FORM_FLOAT ? ls->w + first : NULL;
 	uint8_t *step = ls->step;
 	int top = ls->step_top;
-	const double *ext = ls->ext;
-	const uint32_t *members = ls->members;
+	const double *ext = acc + ls->rows, *dv = acc + 2 * (size_t)ls->rows;
 	uint32_t lo = r * ls->rows, hi = ls->count - lo > ls->rows ? lo + ls->rows : ls->count;
 	double *y = ls->y, *block = y + lo, s = ls->s, dx = 0.0, ax = 0.0, kx = 0.0, peak = 0.0;
 	double scale = ls->yscale;
@@ -718,7 +709,7 @@ static inline __attribute__((always_inline)) void local_diag_as(const struct loc
 		 */
 		for (uint16_t here = (uint16_t)(i - lo); e > 0 && row[e - 1] == here; e--)
 			sum += edge_w(form, ls, code, w, e - 1) * block[col[e - 1]];
-		double xv = ext[members[i]] + s * sum, d = local_d(ls, i), yv = xv / d;
+		double xv = ext[i - lo] + s * sum, d = dv[i - lo], yv = xv / d;
 		double old = y[i] * scale;
 		if (tc_end > tc_begin && tc_end[-1].row == i - lo) {
 			yv = old + two_cycle_stretch(tc_end[-1]) * (yv - old);
@@ -774,14 +765,14 @@ static void local_diag(const struct local_system *ls, uint32_t r, const double *
  * group of block r - 1 straight into that block's sums.  The diagonal passes form a chain that
  * one thread walks; meanwhile the other adds up the next block's groups (from the products of
  * the blocks above, and of the last sweep, scaled as y was since, for the blocks below) and
- * reads ahead what its pass will stream through.  Each row adds the same products in the
+ * stages the rows' ext and d for its pass.  Each row adds the same products in the
  * same order and the sums are taken in block and group order, so the result does not depend
  * on the thread count. */
 static struct sweep_sums local_sweep(const struct local_system *ls)
 {
 	uint32_t blocks = ls->blocks;
 	struct sweep_sums sums = {.noise = ls->tc ? ls->stretch_max : 1.0};
-	double wy = 0.0, *acc[2] = {ls->acc, ls->acc + (blocks > 1 ? ls->rows : 0)};
+	double wy = 0.0, *acc[2] = {ls->acc, ls->acc + (blocks > 1 ? 3 * (size_t)ls->rows : 0)};
 	local_consume(ls, blocks - 1, acc[(blocks - 1) % 2]);
 	for (uint32_t r = blocks; r-- > 0;) {
 		double *next = r > 0 ? acc[(r - 1) % 2] : NULL;
@@ -792,7 +783,6 @@ static struct sweep_sums local_sweep(const struct local_system *ls)
 				local_diag(ls, r, acc[r % 2], &sums);
 			if (next && (tid == 1 || team == 1)) {
 				local_consume(ls, r - 1, next);
-				local_touch(ls, r - 1);
 			}
 		}
 #pragma omp parallel for schedule(dynamic, 1) if (blocks > 1)
@@ -1447,7 +1437,7 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 	uint64_t products = ls.group[(uint64_t)ls.blocks * ls.blocks] - ls.dcum[ls.blocks];
 	ls.y = rn_calloc_dense(count, sizeof *ls.y);
 	ls.part = rn_malloc_array(ls.blocks, sizeof *ls.part);
-	ls.acc = rn_malloc_array((ls.blocks > 1 ? 2 : 1) * (size_t)ls.rows, sizeof *ls.acc);
+	ls.acc = rn_malloc_array((ls.blocks > 1 ? 6 : 3) * (size_t)ls.rows, sizeof *ls.acc);
 	if (ls.blocks > 1) {
 		ls.prod = rn_malloc_array(products ? products : 1, sizeof *ls.prod);
 		want_huge_pages(ls.prod, products * sizeof *ls.prod);
