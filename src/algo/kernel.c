@@ -705,8 +705,7 @@ static inline __attribute__((always_inline)) void local_diag_as(const struct loc
 			       *tc_begin = tc ? tc + ls->tc_first[r] : NULL;
 	for (uint32_t i = hi; i-- > lo;) {
 		double sum = acc[i - lo];
-		/* the upper edges are in row order: row i's end them once the rows above are done
-		 */
+		/* upper edges in row order: row i's are last once the rows above are done */
 		for (uint16_t here = (uint16_t)(i - lo); e > 0 && row[e - 1] == here; e--)
 			sum += edge_w(form, ls, code, w, e - 1) * block[col[e - 1]];
 		double xv = ext[i - lo] + s * sum, d = dv[i - lo], yv = xv / d;
