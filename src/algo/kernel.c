@@ -453,9 +453,9 @@ struct local_system {
 	double *acc;	/* 2 * 3 * rows: for the block being swept and the next, the sums of their
 			   rows (local_consume), then each row's ext and d (local_stage) */
 	double *part;	/* blocks: sum of w y over each group of one column block */
-	double lag;	/* the scale y took (solve_local) since the last sweep's products */
-	double yscale;	/* the scale y takes before it is next read (1 or lag): applied as the
-			   old values are read, instead of a pass over y */
+	double lag;	/* the scale the mass correction (solve_local) gave y after the last sweep:
+			   applied to y's old values and to the products made from them as they are
+			   read, instead of a pass over y */
 	struct two_cycle *tc; /* the rows corrected for their two-cycles, in row order */
 	uint32_t *tc_first;   /* blocks + 1: the first of each row block's in tc */
 	double stretch_max;   /* the largest stretch in tc */
@@ -593,7 +593,7 @@ local_lower_as(const struct local_system *ls, uint32_t r, double *acc, enum weig
 	const uint8_t *code = ls->code;
 	const float *w = ls->w;
 	const double *y = ls->y + (size_t)r * ls->rows;
-	double scale = ls->yscale;
+	double scale = ls->lag;
 	for (uint64_t e = first; e < end; e++)
 		acc[row[e]] += edge_w(form, ls, code, w, e) * (y[col[e]] * scale);
 }
@@ -699,7 +699,7 @@ static inline __attribute__((always_inline)) void local_diag_as(const struct loc
 	const double *ext = acc + ls->rows, *dv = acc + 2 * (size_t)ls->rows;
 	uint32_t lo = r * ls->rows, hi = ls->count - lo > ls->rows ? lo + ls->rows : ls->count;
 	double *y = ls->y, *block = y + lo, s = ls->s, dx = 0.0, ax = 0.0, kx = 0.0, peak = 0.0;
-	double scale = ls->yscale;
+	double scale = ls->lag;
 	uint64_t e = ls->group[(uint64_t)r * ls->blocks + r + 1] - first;
 	const struct two_cycle *tc = ls->tc, *tc_end = tc ? tc + ls->tc_first[r + 1] : NULL,
 			       *tc_begin = tc ? tc + ls->tc_first[r] : NULL;
@@ -1134,9 +1134,12 @@ static int split_diagonal(struct local_system *ls)
 	{
 		uint16_t *col = rn_malloc_array(widest + 1, sizeof *col);
 		uint16_t *row = rn_malloc_array(widest + 1, sizeof *row);
-		uint8_t *code = rn_malloc_array(widest + 1, sizeof *code);
-		float *w = rn_malloc_array(widest + 1, sizeof *w);
-		if (!col || !row || !code || !w) {
+		uint8_t *code =
+		    ls->form == FORM_CODE ? rn_malloc_array(widest + 1, sizeof *code) : NULL;
+		float *w = ls->form == FORM_FLOAT ? rn_malloc_array(widest + 1, sizeof *w) : NULL;
+		bool ready =
+		    col && row && (ls->form != FORM_CODE || code) && (ls->form != FORM_FLOAT || w);
+		if (!ready) {
 #pragma omp atomic write
 			failed = true;
 		}
@@ -1144,7 +1147,7 @@ static int split_diagonal(struct local_system *ls)
 		for (int64_t r = 0; r < (int64_t)blocks; r++) {
 			uint64_t d = (uint64_t)r * blocks + (uint64_t)r, first = ls->group[d];
 			uint64_t low = first, up = 0;
-			if (!col || !row || !code || !w)
+			if (!ready)
 				continue;
 			for (uint64_t e = first; e < ls->group[d + 1]; e++) {
 				bool lower = ls->col[e] < ls->row[e];
@@ -1196,7 +1199,7 @@ static int local_build(struct solve_ctx *sc, const struct row_map *map, const ui
 	ls->s = sc->s;
 	ls->members = members;
 	ls->div = sc->div;
-	ls->lag = ls->yscale = 1.0;
+	ls->lag = 1.0;
 	ls->group = rn_calloc(groups + 1, sizeof *ls->group);
 	ls->dcum = rn_calloc((size_t)blocks + 1, sizeof *ls->dcum);
 	uint64_t *cursor = rn_calloc(2 * groups, sizeof *cursor); /* per half */
@@ -1467,7 +1470,7 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 		rc = sweep_done(sc, sweep, count, &sums);
 		if (rc <= 0)
 			break;
-		ls.lag = ls.yscale = 1.0;
+		ls.lag = 1.0;
 		slow_mode_next(&ls, &mode, &sums, &sc->stats);
 		/* Near 1 the scale is mostly the rounding of its two sums (relative 1e-13 over
 		 * millions of terms) and would keep the sweeps from settling: below 1e-12 the plain
@@ -1480,7 +1483,7 @@ static int solve_local(struct solve_ctx *sc, uint32_t *members, uint32_t count)
 			tc_waiting = NULL;
 		}
 		if (correct && scale > 0.5 && scale < 2.0 && fabs(scale - 1.0) > 1e-12)
-			ls.lag = ls.yscale = scale;
+			ls.lag = scale;
 	}
 	if (rc == RN_OK)
 		for (uint32_t i = 0; i < count; i++)
