@@ -74,7 +74,9 @@ void rn_solve_extrapolation(bool on);
 void rn_solve_two_cycles(bool on);
 
 typedef struct rn_solve_stats {
-	uint32_t components;	    /* strongly connected components visited */
+	uint32_t components;	    /* strongly connected components visited (for PageRank-like
+				       solves, a giant one and the small cycles it reaches count as
+				       one: see rn_solve_linear) */
 	uint32_t cyclic_components; /* of which with more than one node (iterated) */
 	uint64_t sweeps;	    /* Gauss-Seidel sweeps summed over cyclic components */
 	uint64_t two_cycle_rows;    /* rows corrected for their two-cycles (rn_solve_two_cycles) */
@@ -99,12 +101,16 @@ typedef struct rn_solve_stats {
  * nonnegative matrices); otherwise, or after max_sweeps on one component, RN_EDATA.
  * stats may be NULL.  Large acyclic levels run in parallel; results do not depend on the
  * thread count.  Scratch: 16 bytes per node (8 without div), plus a private copy of any
- * cyclic component of 256 nodes or more (12 bytes per internal edge, 32 per member). */
+ * cyclic component of 256 nodes or more (12 bytes per internal edge, 32 per member).
+ * When div is g->in_weight itself and s < 1 (PageRank), a giant component is swept together
+ * with the cycles it reaches instead of being separated from them exactly: the same fixed
+ * point, to the same tolerance, for one breadth-first search less. */
 int rn_solve_linear(const rn_graph *g, const double *b, double s, const double *div, double tol,
 		    uint32_t max_sweeps, double *x, rn_solve_stats *stats, rn_error *err);
 /* The same with g's components already known (scc from rn_scc_labels_compute on g, or NULL):
- * a large component is then not searched for again, and the result is the same, bit for bit
- * (1.5 s less at 1e7). */
+ * a large component is then not searched for again.  The result is the same bit for bit,
+ * except for PageRank-like solves (above), where the labels separate the giant component
+ * exactly and the result agrees to the tolerance. */
 int rn_solve_linear_scc(const rn_graph *g, const rn_scc_labels *scc, const double *b, double s,
 			const double *div, double tol, uint32_t max_sweeps, double *x,
 			rn_solve_stats *stats, rn_error *err);

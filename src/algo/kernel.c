@@ -17,7 +17,8 @@
  *      style until it settles (solve_emit, solve_local).  When the rest is large, the
  *      component of one well-connected pivot is first split off by breadth-first searches
  *      forward and backward (split_giant), so that a giant component does not go through the
- *      latency-bound depth-first search.
+ *      latency-bound depth-first search.  PageRank-like solves skip the backward search: the
+ *      giant component is swept together with what it reaches (emit_closed).
  *   3. The Kahn levels backwards, deepest first, each level's rows in parallel
  *      (solve_acyclic).
  * Kahn runs at memory throughput (the decrements of a row are independent loads) where the
@@ -1832,21 +1833,6 @@ static int emit_packed(const rn_graph *g, uint32_t **idx_io, emit_fn emit, void 
 	return rc;
 }
 
-/* Takes the largest strongly connected component out of Tarjan's hands.  On a graph whose
- * bulk is one giant component the depth-first search pays a dependent cache miss or two per
- * node (3.1 s of the 1e7 benchmark graph's PageRank); breadth-first searches run at memory
- * throughput instead.  Forward-backward split (Fleischer, Hendrickson & Pinar 2000): the
- * component of a pivot p is F ∩ B, where F is what p reaches and B what reaches p.  B is
- * searched inside F only (over F's edges reversed), since a path into p from a node of F
- * stays in F.  Then, in dependency order:
- *   1. F \ C by Tarjan: closed under successors (a node of F with a successor in C would
- *      reach p and be in C), so its components are emitted before C;
- *   2. C, emitted as one component;
- *   3. the caller's Tarjan over the rest, which sees F as completed.
- * The pivot is the remaining node with the largest in-degree times out-degree, which on such
- * graphs lies in the giant component; if it does not, the split is still correct, only less
- * useful.  *idx_io: as tarjan's idx, 0 for the nodes left (`rest` of them); the array is
- * replaced while C is emitted (emit_packed), and NULL if that fails.  emit as for tarjan. */
 /* The end of a split: C's members marked complete, Tarjan over F \ C from roots (ascending;
  * freed once searched, the array is the caller's no more), then C as one component. */
 static int emit_split(const rn_graph *g, uint32_t **idx_io, emit_fn emit, void *ctx,
@@ -1875,8 +1861,110 @@ static uint32_t split_pivot(const rn_graph *g, const uint32_t *idx)
 	return pivot;
 }
 
-static int split_giant(const rn_graph *g, uint32_t **idx_io, uint32_t rest, emit_fn emit, void *ctx,
-		       rn_error *err)
+/* Passes of emit_closed's trimming at most (a pass that takes no node ends it sooner). */
+#define TRIM_PASSES 64
+
+/* For an emit that takes a set closed under successors (split_giant's `closed`): F's nodes
+ * that no cycle leads into, each emitted alone once its successors are (it is then final at
+ * once), then the rest of F as one component.  Passes from the highest index down take a
+ * node whose successors are all taken, so a chain running up the index order goes in one
+ * pass; a node left waits on the successor that stopped it, and is looked at again only
+ * once that one is taken.  What is left is listed at the end of fwd, ascending.
+ *
+ * Why trim at all, when the nodes of F \ C would settle in the sweeps anyway: the mass
+ * correction (solve_local) rescales every row of the component, and rows that are exact
+ * already are then put off by as much each sweep.  On a random graph of 3e4 nodes, 144 of
+ * them left among C's 26591 took the sweeps from 39 to 44, as many as without the
+ * correction. */
+static int emit_closed(const rn_graph *g, uint32_t **idx_io, emit_fn emit, void *ctx, uint32_t *fwd,
+		       uint32_t forward, rn_error *err)
+{
+	const uint64_t *off = g->offsets;
+	const uint32_t *tgt = g->targets;
+	uint32_t *idx = *idx_io;
+	uint64_t *taken = rn_calloc_dense(((size_t)g->n + 63) / 64, sizeof *taken);
+	uint32_t *wait = rn_malloc_array(forward, sizeof *wait);
+	if (!taken || !wait) {
+		rn_free(taken);
+		rn_free(wait);
+		return rn_error_set(err, RN_ENOMEM, NULL, 0, 0, "out of memory for %u nodes", g->n);
+	}
+#define TAKEN(v) (taken[(v) / 64] >> ((v) % 64) & 1)
+	int rc = RN_OK;
+	/* Nodes without successors first, so that no node waits on one of them. */
+	for (uint32_t k = 0; k < forward && rc == RN_OK; k++) {
+		uint32_t v = fwd[k];
+		if (off[v + 1] == off[v]) {
+			taken[v / 64] |= UINT64_C(1) << (v % 64);
+			idx[v] = DONE;
+			rc = emit(ctx, &v, 1, 0);
+		}
+	}
+	uint32_t first = 0, took = 1;
+	for (int pass = 0; pass < TRIM_PASSES && took > 0 && rc == RN_OK; pass++) {
+		uint32_t keep = forward;
+		took = 0;
+		for (uint32_t k = forward; k-- > first && rc == RN_OK;) {
+			uint32_t v = fwd[k];
+			if (pass == 0 && TAKEN(v))
+				continue;
+			if (pass > 0 && !TAKEN(wait[k])) {
+				keep--;
+				fwd[keep] = v;
+				wait[keep] = wait[k];
+				continue;
+			}
+			uint64_t e = off[v];
+			while (e < off[v + 1] && TAKEN(tgt[e]))
+				e++;
+			if (e < off[v + 1]) {
+				keep--;
+				fwd[keep] = v;
+				wait[keep] = tgt[e];
+				continue;
+			}
+			taken[v / 64] |= UINT64_C(1) << (v % 64);
+			idx[v] = DONE;
+			took++;
+			rc = emit(ctx, &v, 1, 0);
+		}
+		first = keep;
+	}
+#undef TAKEN
+	rn_free(taken);
+	rn_free(wait);
+	uint32_t left = forward - first;
+	for (uint32_t k = first; k < forward; k++)
+		idx[fwd[k]] = DONE;
+	return rc == RN_OK && left ? emit_packed(g, idx_io, emit, ctx, fwd + first, left, err) : rc;
+}
+
+/* Takes the largest strongly connected component out of Tarjan's hands.  On a graph whose
+ * bulk is one giant component the depth-first search pays a dependent cache miss or two per
+ * node (3.1 s of the 1e7 benchmark graph's PageRank); breadth-first searches run at memory
+ * throughput instead.  Forward-backward split (Fleischer, Hendrickson & Pinar 2000): the
+ * component of a pivot p is F ∩ B, where F is what p reaches and B what reaches p.  B is
+ * searched inside F only (over F's edges reversed), since a path into p from a node of F
+ * stays in F.  Then, in dependency order:
+ *   1. F \ C by Tarjan: closed under successors (a node of F with a successor in C would
+ *      reach p and be in C), so its components are emitted before C;
+ *   2. C, emitted as one component;
+ *   3. the caller's Tarjan over the rest, which sees F as completed.
+ * The pivot is the remaining node with the largest in-degree times out-degree, which on such
+ * graphs lies in the giant component; if it does not, the split is still correct, only less
+ * useful.  *idx_io: as tarjan's idx, 0 for the nodes left (`rest` of them); the array is
+ * replaced while C is emitted (emit_packed), and NULL if that fails.  emit as for tarjan.
+ *
+ * `closed`: emit takes a set closed under successors in place of C, as the solve does when
+ * every c_jk <= s < 1 (PageRank's in-weights).  Then F itself is emitted (emit_closed) and
+ * the backward search and Tarjan over F \ C are skipped: F's fixed point is the same, and a
+ * part of it that is not strongly connected converges under the sweeps at least as fast as
+ * power iteration (spectral radius at most s, as for Jacobi: Stein-Rosenberg), and usually in
+ * as few sweeps as C alone.  On the 1e7 benchmark graph: the backward search and Tarjan over F \ C
+ * took about 0.9 s; the trimming passes take 0.2-0.3 s, 13,111 nodes of F \ C (small cycles and
+ * what lies between them) are left with C's 8,609,798, and C's 25 sweeps stay 25. */
+static int split_giant(const rn_graph *g, uint32_t **idx_io, uint32_t rest, bool closed,
+		       emit_fn emit, void *ctx, rn_error *err)
 {
 	uint32_t n = g->n, *idx = *idx_io, pivot = split_pivot(g, idx);
 	if (pivot == UINT32_MAX)
@@ -1888,6 +1976,12 @@ static int split_giant(const rn_graph *g, uint32_t **idx_io, uint32_t rest, emit
 	if (!mark || !fwd)
 		goto nomem;
 	uint32_t forward = reach_forward(g, mark, pivot, fwd);
+	if (closed) {
+		rn_free(mark);
+		mark = NULL;
+		rc = emit_closed(g, idx_io, emit, ctx, fwd, forward, err);
+		goto out;
+	}
 	members = rn_malloc_array(forward, sizeof *members);
 	if (!members || reach_back(g, mark, pivot, fwd, forward, members, &count) != RN_OK)
 		goto nomem;
@@ -2138,7 +2232,8 @@ out:
 }
 
 static int walk_cyclic(const rn_graph *g, const uint32_t *order, uint32_t acyclic,
-		       const rn_scc_labels *scc, emit_fn emit, void *ctx, rn_error *err)
+		       const rn_scc_labels *scc, bool closed, emit_fn emit, void *ctx,
+		       rn_error *err)
 {
 	uint32_t n = g->n, rest = n - acyclic;
 	if (rest == 0)
@@ -2151,7 +2246,7 @@ static int walk_cyclic(const rn_graph *g, const uint32_t *order, uint32_t acycli
 	int rc = RN_OK;
 	if (rest >= SPLIT_MIN && rest >= n / 2)
 		rc = scc ? split_labelled(g, &idx, scc, emit, ctx, err)
-			 : split_giant(g, &idx, rest, emit, ctx, err);
+			 : split_giant(g, &idx, rest, closed, emit, ctx, err);
 	if (rc == RN_OK)
 		rc = tarjan(g, idx, NULL, 0, emit, ctx, NULL, err);
 	rn_free(idx);
@@ -2220,8 +2315,10 @@ static int solve(const rn_graph *g, const rn_scc_labels *scc, const double *b, d
 		uint32_t *kept = rn_realloc_array(order, acyclic ? acyclic : 1, sizeof *order);
 		order = kept ? kept : order;
 	}
-	/* Cycles and what lies below them first: they never depend on the Kahn part. */
-	rc = walk_cyclic(g, order, acyclic, scc, solve_emit, &sc, err);
+	/* Cycles and what lies below them first: they never depend on the Kahn part.  For
+	 * PageRank-like solves the giant component goes with what it reaches (split_giant). */
+	bool closed = div && div == g->in_weight && s < 1.0;
+	rc = walk_cyclic(g, order, acyclic, scc, closed, solve_emit, &sc, err);
 	/* Then the Kahn order backwards: children before parents, each row evaluated once. */
 	if (rc == RN_OK)
 		solve_acyclic(&sc, order, level_end, levels);
@@ -2305,7 +2402,7 @@ int rn_scc(const rn_graph *g, uint32_t *comp, uint32_t *count, uint32_t **sizes,
 		goto nomem;
 	for (uint32_t i = 0; i < acyclic; i++)
 		comp[order[i]] = UINT32_MAX;
-	rc = walk_cyclic(g, order, acyclic, NULL, scc_emit, &ctx, err);
+	rc = walk_cyclic(g, order, acyclic, NULL, false, scc_emit, &ctx, err);
 	if (rc != RN_OK)
 		goto out;
 	/* The Kahn nodes' levels (pending is free now), then their labels. */
